@@ -1,0 +1,193 @@
+//! What the API answers, shared by the Worker (which builds it) and the page (which reads it).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::eta;
+use crate::job::{Destination, JobStatus};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub lat: f64,
+    pub lon: f64,
+    pub recorded_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_mps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_deg: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Eta {
+    /// Estimated seconds to arrival as of `position.recorded_at`; count down from `arrive_at`.
+    pub seconds: i64,
+    pub arrive_at: DateTime<Utc>,
+    /// Straight-line distance from the position to the destination.
+    pub distance_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// `GET /api/jobs/{token}/location`. `destination` and `company_phone` are additions to the
+/// contract, for the page's map pin and contact button.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationView {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub trailer_count: u32,
+    pub position: Option<Position>,
+    pub eta: Option<Eta>,
+    pub trail: Vec<TrailPoint>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub destination: Option<Destination>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_phone: Option<String>,
+}
+
+/// The contract's error body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+/// A stored fix as the view needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFix {
+    pub trailer_id: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub recorded_at: DateTime<Utc>,
+    pub speed_mps: Option<f64>,
+    pub heading_deg: Option<f64>,
+    pub accuracy_m: Option<f64>,
+}
+
+/// The job facts the view needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobFacts {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub trailer_count: u32,
+    pub destination: Destination,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Most trail points in a view: enough for the map, small enough for a 10 s poll on a phone.
+pub const TRAIL_MAX: usize = 60;
+
+/// Builds the customer's view from the job and its recent fixes (any order, any trailers).
+/// With several trailers, the view follows the one expected to arrive first.
+pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
+    fixes.sort_by(|a, b| (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at)));
+    let dest = (job.destination.lat, job.destination.lon);
+    let mut best: Option<(f64, &[StoredFix], Option<eta::Estimate>)> = None;
+    for track in fixes.chunk_by(|a, b| a.trailer_id == b.trailer_id) {
+        let points: Vec<eta::Point> = track.iter().map(|f| eta::Point::new(f.recorded_at, f.lat, f.lon)).collect();
+        let est = eta::estimate(&points, dest);
+        let last = track.last().expect("chunks are never empty");
+        // Rank by ETA; without one, by distance at a walking pace so an estimate wins ties.
+        let rank = est.map_or_else(|| eta::distance_m((last.lat, last.lon), dest) / 1.0, |e| e.seconds);
+        if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            best = Some((rank, track, est));
+        }
+    }
+    let (position, eta, trail, newest) = match best {
+        None => (None, None, Vec::new(), None),
+        Some((_, track, est)) => {
+            let last = track.last().expect("chunks are never empty");
+            let position = Position {
+                lat: last.lat,
+                lon: last.lon,
+                recorded_at: last.recorded_at,
+                speed_mps: last.speed_mps,
+                heading_deg: last.heading_deg,
+                accuracy_m: last.accuracy_m,
+            };
+            let eta = est.filter(|_| job.status.is_moving()).map(|e| Eta {
+                seconds: e.seconds.round() as i64,
+                arrive_at: last.recorded_at + chrono::Duration::seconds(e.seconds.round() as i64),
+                distance_m: e.distance_m.round(),
+            });
+            let start = track.len().saturating_sub(TRAIL_MAX);
+            let trail = track[start..]
+                .iter()
+                .map(|f| TrailPoint { lat: f.lat, lon: f.lon, recorded_at: f.recorded_at })
+                .collect();
+            (Some(position), eta, trail, Some(last.recorded_at))
+        }
+    };
+    LocationView {
+        job_id: job.job_id.clone(),
+        status: job.status,
+        trailer_count: job.trailer_count,
+        position,
+        eta,
+        trail,
+        updated_at: newest.map_or(job.updated_at, |n| n.max(job.updated_at)),
+        destination: Some(job.destination.clone()),
+        company_phone,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn t0() -> DateTime<Utc> {
+        crate::time::parse_timestamp("2026-05-01T12:00:00Z").unwrap()
+    }
+
+    fn fix(trailer: &str, min: i64, lat: f64) -> StoredFix {
+        StoredFix { trailer_id: trailer.into(), lat, lon: 0.0, recorded_at: t0() + Duration::minutes(min), speed_mps: None, heading_deg: None, accuracy_m: None }
+    }
+
+    fn job(status: JobStatus) -> JobFacts {
+        JobFacts { job_id: "j".into(), status, trailer_count: 2,
+            destination: Destination { lat: 1.0, lon: 0.0, address: None }, updated_at: t0() }
+    }
+
+    #[test]
+    fn follows_the_trailer_that_arrives_first() {
+        // "far" is 0.5 deg away and crawling; "near" is 0.1 deg away and moving.
+        let mut fixes = Vec::new();
+        for m in 0..10 {
+            fixes.push(fix("far", m, 0.5 + m as f64 * 0.0001));
+            fixes.push(fix("near", m, 0.8 + m as f64 * 0.01));
+        }
+        let v = location_view(&job(JobStatus::EnRoute), fixes, None);
+        let p = v.position.unwrap();
+        assert!((p.lat - 0.89).abs() < 1e-9);
+        assert!(v.eta.is_some());
+        assert_eq!(v.trail.len(), 10);
+        assert_eq!(v.updated_at, t0() + Duration::minutes(9));
+    }
+
+    #[test]
+    fn the_newest_fix_is_the_position_whatever_the_arrival_order() {
+        let fixes = vec![fix("a", 5, 0.5), fix("a", 1, 0.1), fix("a", 3, 0.3)];
+        let v = location_view(&job(JobStatus::EnRoute), fixes, None);
+        assert_eq!(v.position.unwrap().lat, 0.5);
+        assert_eq!(v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(), vec![0.1, 0.3, 0.5]);
+    }
+
+    #[test]
+    fn no_eta_unless_moving_and_trail_is_bounded() {
+        let fixes: Vec<StoredFix> = (0..100).map(|m| fix("a", m, m as f64 * 0.001)).collect();
+        let v = location_view(&job(JobStatus::AtSite), fixes, None);
+        assert!(v.eta.is_none());
+        assert_eq!(v.trail.len(), TRAIL_MAX);
+        let empty = location_view(&job(JobStatus::Scheduled), vec![], None);
+        assert!(empty.position.is_none() && empty.trail.is_empty());
+        assert_eq!(empty.updated_at, t0());
+    }
+}
