@@ -1,1 +1,27 @@
+//! The QDN Worker. Thin by design: parsing, validation, ETA and the relay's decisions live in
+//! `qdn-shared`; this crate wires them to HTTP, D1, Durable Objects and Twilio.
 
+mod auth;
+mod clock;
+mod config;
+mod cors;
+mod db;
+mod error;
+mod handlers;
+mod http;
+mod ids;
+mod router;
+
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    Ok(router::handle(req, &env).await)
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = handlers::retention::run(&env).await {
+        worker::console_error!("retention failed: {e}");
+    }
+}

@@ -1,1 +1,16 @@
+//! The customer's tracking page. One signal holds what the API last said; the poller feeds it;
+//! components render it. Pure formatting lives in `format` (tested natively).
 
+mod api;
+mod components;
+pub mod format;
+mod poll;
+
+use wasm_bindgen::prelude::*;
+
+use crate::components::App;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,49 @@
+//! Bearer tokens: verified once, then checked for scope and for the job they are bound to.
+
+use qdn_shared::token::{self, Claims, Scope, TokenError};
+use worker::{Env, Request};
+
+use crate::error::{AppError, AppResult};
+
+pub fn verify(env: &Env, raw: &str) -> AppResult<Claims> {
+    let secret = crate::config::jwt_secret(env)?;
+    let now = crate::clock::now().timestamp();
+    token::verify(raw, secret.as_bytes(), now).map_err(|e| AppError::from_code(401, &e))
+}
+
+pub fn bearer(req: &Request) -> AppResult<String> {
+    let h = crate::http::header(req, "Authorization").ok_or_else(|| AppError::from_code(401, &TokenError::Missing))?;
+    match h.split_once(' ') {
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => Ok(t.trim().to_string()),
+        _ => Err(AppError::from_code(401, &TokenError::Malformed)),
+    }
+}
+
+/// The request's bearer token, verified and of one of `scopes`.
+pub fn require(req: &Request, env: &Env, scopes: &[Scope]) -> AppResult<Claims> {
+    let claims = verify(env, &bearer(req)?)?;
+    require_scope(&claims, scopes)?;
+    Ok(claims)
+}
+
+pub fn require_scope(claims: &Claims, scopes: &[Scope]) -> AppResult<()> {
+    if scopes.contains(&claims.scope) {
+        return Ok(());
+    }
+    let wanted: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    Err(AppError::client(
+        403,
+        "forbidden_scope",
+        format!("a {} token may not do this; it needs scope {}", claims.scope.as_str(), wanted.join(" or ")),
+    ))
+}
+
+/// A job-bound token used on another job's path is answered like a job that does not exist,
+/// so a token never tells whether another job exists.
+pub fn require_job(claims: &Claims, job_id: &str) -> AppResult<()> {
+    match (&claims.scope, &claims.job_id) {
+        (Scope::Dispatch, _) => Ok(()),
+        (_, Some(j)) if j == job_id => Ok(()),
+        _ => Err(AppError::job_not_found()),
+    }
+}

@@ -1,0 +1,131 @@
+//! The `jobs` and `job_trailers` tables.
+
+use chrono::{DateTime, Utc};
+use qdn_shared::job::{Destination, JobStatus, NewJob};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::Env;
+
+use super::{db, ms, opt_s, s};
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub job_id: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub destination: Destination,
+    pub status: JobStatus,
+    pub trailer_ids: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    job_id: String,
+    customer_name: String,
+    customer_phone: String,
+    dest_lat: f64,
+    dest_lon: f64,
+    dest_address: Option<String>,
+    status: String,
+    created_at: f64,
+    updated_at: f64,
+    trailer_ids: Option<String>,
+}
+
+const SELECT: &str = "SELECT j.job_id, customer_name, customer_phone, dest_lat, dest_lon, dest_address, status, \
+created_at, updated_at, (SELECT group_concat(trailer_id) FROM job_trailers t WHERE t.job_id = j.job_id) AS trailer_ids FROM jobs j";
+
+fn job(r: Row) -> Job {
+    let time = |ms: f64| qdn_shared::time::from_ms(ms as i64).unwrap_or_default();
+    Job {
+        job_id: r.job_id,
+        customer_name: r.customer_name,
+        customer_phone: r.customer_phone,
+        destination: Destination { lat: r.dest_lat, lon: r.dest_lon, address: r.dest_address },
+        status: JobStatus::parse(&r.status).unwrap_or(JobStatus::Scheduled),
+        trailer_ids: r.trailer_ids.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        created_at: time(r.created_at),
+        updated_at: time(r.updated_at),
+    }
+}
+
+pub async fn get(env: &Env, job_id: &str) -> worker::Result<Option<Job>> {
+    let row: Option<Row> = db(env)?.prepare(format!("{SELECT} WHERE j.job_id = ?1")).bind(&[s(job_id)])?.first(None).await?;
+    Ok(row.map(job))
+}
+
+/// Inserts the job and its trailers in one transaction. `false` if the id is taken.
+pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> worker::Result<bool> {
+    let d = db(env)?;
+    let mut stmts = vec![d
+        .prepare(
+            "INSERT OR IGNORE INTO jobs (job_id, customer_name, customer_phone, dest_lat, dest_lon, dest_address, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        )
+        .bind(&[
+            s(job_id),
+            s(&j.customer_name),
+            s(&j.customer_phone),
+            JsValue::from_f64(j.destination.lat),
+            JsValue::from_f64(j.destination.lon),
+            opt_s(j.destination.address.as_deref()),
+            s(j.status.as_str()),
+            ms(now),
+        ])?];
+    stmts.extend(trailer_links(&d, job_id, &j.trailer_ids, now)?);
+    let results = d.batch(stmts).await?;
+    Ok(results.first().map(super::changes).unwrap_or(0) == 1)
+}
+
+/// Statements that (re)link a job's trailers, creating unknown trailers.
+fn trailer_links(d: &worker::D1Database, job_id: &str, trailer_ids: &[String], now: DateTime<Utc>) -> worker::Result<Vec<worker::D1PreparedStatement>> {
+    let mut stmts = Vec::new();
+    for t in trailer_ids {
+        stmts.push(d.prepare("INSERT OR IGNORE INTO trailers (trailer_id, updated_at) VALUES (?1, ?2)").bind(&[s(t), ms(now)])?);
+        stmts.push(d.prepare("INSERT OR IGNORE INTO job_trailers (job_id, trailer_id) VALUES (?1, ?2)").bind(&[s(job_id), s(t)])?);
+    }
+    Ok(stmts)
+}
+
+/// Applies a validated patch in one transaction.
+pub async fn update(
+    env: &Env,
+    job_id: &str,
+    status: JobStatus,
+    destination: &Destination,
+    trailer_ids: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> worker::Result<()> {
+    let d = db(env)?;
+    let mut stmts = vec![d
+        .prepare("UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6 WHERE job_id = ?1")
+        .bind(&[
+            s(job_id),
+            s(status.as_str()),
+            JsValue::from_f64(destination.lat),
+            JsValue::from_f64(destination.lon),
+            opt_s(destination.address.as_deref()),
+            ms(now),
+        ])?];
+    if let Some(ids) = trailer_ids {
+        stmts.push(d.prepare("DELETE FROM job_trailers WHERE job_id = ?1").bind(&[s(job_id)])?);
+        stmts.extend(trailer_links(&d, job_id, ids, now)?);
+    }
+    d.batch(stmts).await?;
+    Ok(())
+}
+
+/// The newest job of `trailer_id` that is not finished.
+pub async fn active_for_trailer(env: &Env, trailer_id: &str) -> worker::Result<Option<Job>> {
+    let row: Option<Row> = db(env)?
+        .prepare(format!(
+            "{SELECT} WHERE j.job_id IN (SELECT job_id FROM job_trailers WHERE trailer_id = ?1) \
+             AND j.status NOT IN ('completed', 'cancelled') ORDER BY j.created_at DESC LIMIT 1"
+        ))
+        .bind(&[s(trailer_id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(job))
+}

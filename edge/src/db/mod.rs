@@ -1,0 +1,30 @@
+//! D1 access, one module per table family. SQL stays here; handlers see typed rows.
+
+pub mod fixes;
+pub mod jobs;
+pub mod trailers;
+
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+pub fn db(env: &Env) -> worker::Result<D1Database> {
+    env.d1("DB")
+}
+
+/// Binds text.
+pub fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+/// Binds milliseconds (well under 2^53, so exact as a JS number).
+pub fn ms(t: chrono::DateTime<chrono::Utc>) -> JsValue {
+    JsValue::from_f64(t.timestamp_millis() as f64)
+}
+
+pub fn opt_s(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+pub fn changes(r: &worker::D1Result) -> usize {
+    r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}

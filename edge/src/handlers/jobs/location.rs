@@ -1,0 +1,43 @@
+//! `GET /api/jobs/{token or job_id}/location`: where the trailer is, the status and the ETA.
+//! Answers carry an ETag of the body; a matching `If-None-Match` gets 304.
+
+use qdn_shared::token::Scope;
+use qdn_shared::view::{self, JobFacts};
+use sha2::{Digest, Sha256};
+use worker::{Env, Request, Response};
+
+use crate::error::{AppError, AppResult};
+
+pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
+    let (job_id, _) = super::resolve(req, env, key, &[Scope::Track, Scope::Dispatch])?;
+    let job = crate::db::jobs::get(env, &job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let fixes = crate::db::fixes::recent(env, &job_id).await?;
+    let facts = JobFacts {
+        job_id: job.job_id,
+        status: job.status,
+        trailer_count: job.trailer_ids.len() as u32,
+        destination: job.destination,
+        updated_at: job.updated_at,
+    };
+    let v = view::location_view(&facts, fixes, crate::config::company_number(env));
+    let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(conditional(req, body))
+}
+
+/// 200 with an ETag, or 304 when the client already has this body.
+fn conditional(req: &Request, body: Vec<u8>) -> Response {
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &digest[..12]));
+    let fresh = crate::http::header(req, "If-None-Match")
+        .is_some_and(|inm| inm.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+    let mut resp = if fresh {
+        Response::empty().unwrap().with_status(304)
+    } else {
+        crate::http::bytes_response(200, body, "application/json")
+    };
+    let h = resp.headers_mut();
+    let _ = h.set("ETag", &etag);
+    // Revalidate every poll (a new fix must show at once), cheaply thanks to the ETag.
+    let _ = h.set("Cache-Control", "private, no-cache");
+    resp
+}

@@ -1,0 +1,57 @@
+//! `/api/jobs`: create, read, patch, and the customer's location view.
+
+pub mod create;
+pub mod location;
+pub mod patch;
+pub mod read;
+
+use qdn_shared::token::{Claims, Scope};
+use worker::{Env, Request};
+
+use crate::error::{AppError, AppResult};
+
+/// Track links last two weeks: long enough for a rescheduled job, short enough to go stale.
+pub const TRACK_TOKEN_TTL_S: i64 = 14 * 24 * 3600;
+
+/// `{key}` is a track token (the SMS link's form) or a job id with a Bearer token.
+/// Returns the job id the caller may see and the claims.
+pub fn resolve(req: &Request, env: &Env, key: &str, scopes: &[Scope]) -> AppResult<(String, Claims)> {
+    if key.contains('.') {
+        let claims = crate::auth::verify(env, key)?;
+        crate::auth::require_scope(&claims, &[Scope::Track])?;
+        let job_id = claims.job_id.clone().ok_or_else(AppError::job_not_found)?;
+        return Ok((job_id, claims));
+    }
+    if !qdn_shared::job::valid_id(key) {
+        return Err(AppError::job_not_found());
+    }
+    let claims = crate::auth::require(req, env, scopes)?;
+    crate::auth::require_job(&claims, key)?;
+    Ok((key.to_string(), claims))
+}
+
+pub fn track_token(env: &Env, job_id: &str) -> AppResult<String> {
+    let secret = crate::config::jwt_secret(env)?;
+    let mut claims = Claims::new(Scope::Track, crate::clock::now().timestamp(), TRACK_TOKEN_TTL_S);
+    claims.job_id = Some(job_id.to_string());
+    Ok(qdn_shared::token::sign(&claims, secret.as_bytes()))
+}
+
+pub fn tracking_url(env: &Env, token: &str) -> String {
+    format!("{}/track?job_id={token}", crate::config::public_base_url(env))
+}
+
+/// The dispatcher's view of a job.
+pub fn dispatch_json(job: &crate::db::jobs::Job) -> serde_json::Value {
+    serde_json::json!({
+        "job_id": job.job_id,
+        "customer_name": job.customer_name,
+        "customer_phone": job.customer_phone,
+        "destination": job.destination,
+        "status": job.status,
+        "trailer_ids": job.trailer_ids,
+        "trailer_count": job.trailer_ids.len(),
+        "created_at": qdn_shared::time::rfc3339(job.created_at),
+        "updated_at": qdn_shared::time::rfc3339(job.updated_at),
+    })
+}

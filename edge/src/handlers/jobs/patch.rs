@@ -1,0 +1,26 @@
+//! `PATCH /api/jobs/{job_id}` (dispatch): status, destination, trailers.
+
+use qdn_shared::job::JobError;
+use qdn_shared::token::Scope;
+use worker::{Env, Request};
+
+use crate::error::{AppError, AppResult};
+
+pub async fn patch(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
+    crate::auth::require(req, env, &[Scope::Dispatch])?;
+    if !qdn_shared::job::valid_id(job_id) {
+        return Err(AppError::job_not_found());
+    }
+    let body = crate::http::json_body(req).await?;
+    let patch = qdn_shared::job::validate_patch(&body).map_err(|e| AppError::from_code(400, &e))?;
+    let job = crate::db::jobs::get(env, job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let status = patch.status.unwrap_or(job.status);
+    if !job.status.can_become(status) {
+        return Err(AppError::from_code(409, &JobError::Transition(job.status, status)));
+    }
+    let destination = patch.destination.as_ref().unwrap_or(&job.destination);
+    let now = crate::clock::now();
+    crate::db::jobs::update(env, job_id, status, destination, patch.trailer_ids.as_deref(), now).await?;
+    let updated = crate::db::jobs::get(env, job_id).await?.ok_or_else(AppError::job_not_found)?;
+    Ok(crate::http::json(200, &super::dispatch_json(&updated)))
+}

@@ -1,0 +1,9 @@
+//! One module per resource, one function per endpoint.
+
+pub mod health;
+pub mod ingest;
+pub mod jobs;
+pub mod retention;
+pub mod tokens;
+pub mod track_page;
+pub mod trailers;

@@ -1,0 +1,65 @@
+//! Small HTTP helpers: JSON in and out, bounded bodies, query parameters.
+
+use serde::Serialize;
+use worker::{Headers, Request, Response};
+
+use crate::error::{AppError, AppResult};
+
+/// Largest JSON body accepted (a full 500-fix batch is ~100 KB).
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub fn json(status: u16, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    bytes_response(status, bytes, "application/json")
+}
+
+pub fn bytes_response(status: u16, body: Vec<u8>, content_type: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", content_type);
+    let _ = headers.set("Cache-Control", "no-store");
+    Response::from_bytes(body)
+        .map(|r| r.with_status(status).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().unwrap().with_status(500))
+}
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Reads the body, refusing more than [`MAX_BODY`] bytes, whatever Content-Length claims.
+pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
+    let too_large = || AppError::client(413, "body_too_large", format!("the body is larger than {} KB", MAX_BODY / 1024));
+    if header(req, "Content-Length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
+        return Err(too_large());
+    }
+    let bytes = req.bytes().await.map_err(|_| AppError::bad_request("invalid_body", "the body could not be read"))?;
+    if bytes.len() > MAX_BODY {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// A JSON body: the content type, if given, must be JSON.
+pub async fn json_body(req: &mut Request) -> AppResult<serde_json::Value> {
+    if let Some(ct) = header(req, "Content-Type") {
+        if !ct.to_ascii_lowercase().contains("json") {
+            return Err(AppError::client(415, "unsupported_media_type", "send the body as application/json"));
+        }
+    }
+    let bytes = body_bytes(req).await?;
+    parse_json(&bytes)
+}
+
+pub fn parse_json(bytes: &[u8]) -> AppResult<serde_json::Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request("invalid_json", "the body is empty; send a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})")))
+}
+
+/// The query string's pairs, percent-decoded.
+pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    req.url()
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
+}

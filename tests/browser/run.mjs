@@ -1,0 +1,182 @@
+// Browser tests of the tracking page against the real `wrangler dev` backend, in Debian's
+// headless Chromium driven by playwright-core. Started by `cargo xtask test` (it sets
+// QDN_BASE_URL, QDN_JWT_SECRET, CHROMIUM). Prints `browser result: N passed, M failed`.
+import { createHmac } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.QDN_BASE_URL;
+const SECRET = process.env.QDN_JWT_SECRET;
+const SHOTS = new URL("../../target/screenshots/", import.meta.url).pathname;
+
+const b64 = (s) => Buffer.from(s).toString("base64url");
+function sign(claims) {
+  const input = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify(claims))}`;
+  return `${input}.${createHmac("sha256", SECRET).update(input).digest("base64url")}`;
+}
+const now = () => Math.floor(Date.now() / 1000);
+const token = (scope, extra = {}, ttl = 3600) => sign({ scope, exp: now() + ttl, aud: "qdn", ...extra });
+const dispatch = token("dispatch");
+
+async function api(method, path, body, bearer = dispatch) {
+  const r = await fetch(BASE + path, {
+    method,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` },
+    body: body && JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const DEST = { lat: 53.43, lon: -2.96, address: "1 Browser Lane" };
+async function jobWithFixes(status = "en_route", n = 8) {
+  const job = await api("POST", "/api/jobs", {
+    customer_name: "Browser Test", customer_phone: "+15550108888", destination: DEST, trailer_ids: [], status,
+  });
+  const fixes = [];
+  for (let i = 0; i < n; i++) {
+    fixes.push({ lat: 53.39 + i * 0.002, lon: -2.96, heading_deg: 0, speed_mps: 9,
+      recorded_at: new Date(Date.now() - (n - i) * 30_000).toISOString() });
+  }
+  if (n) await api("POST", `/api/jobs/${job.job_id}/location`, { fixes }, token("ingest", { job_id: job.job_id }));
+  return job;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, timeoutMs = 20_000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+const text = (page, sel) => page.locator(sel).first().innerText({ timeout: 2000 });
+
+const tests = {
+  async "shows ETA, status and map for a job with fixes; fits 375 px"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    await page.goto(job.tracking_url.replace(/^https?:\/\/[^/]+/, BASE));
+    const big = await until("the ETA", async () => { const t = await text(page, ".eta-big"); return /Arriving/.test(t) && t; });
+    const detail = await text(page, ".eta-detail");
+    if (!/around .*km away|around .*m away/.test(detail)) throw new Error(`detail: ${detail}`);
+    const current = await text(page, "[aria-current=step]");
+    if (current !== "On the way") throw new Error(`current step: ${current}`);
+    if (!(await page.locator(".eta-big[aria-live=polite]").count())) throw new Error("ETA not announced via aria-live");
+    if (!(await page.locator("svg.map-svg .pos-dot").count()) || !(await page.locator("svg.map-svg .dest").count())) throw new Error("map lacks position or destination");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) throw new Error(`horizontal scroll of ${overflow}px at 375px`);
+    if (!(await page.locator("a[href^='tel:+']").count())) throw new Error("no call button");
+    await page.close();
+    return big;
+  },
+
+  async "updates after a new fix is ingested"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    const before = await until("the first ETA", async () => { const t = await text(page, ".eta-detail"); return /away/.test(t) && t; });
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    const after = await until("the new position", async () => { const t = await text(page, ".eta-detail"); return t !== before && /m away/.test(t) && t; }, 25_000);
+    await page.close();
+    return `${before} → ${after}`;
+  },
+
+  async "a stale position says when it was last seen, not a live ETA"(browser) {
+    const job = await api("POST", "/api/jobs", { customer_name: "S", customer_phone: "+15550108887", destination: DEST, status: "en_route" });
+    const fixes = [0, 1, 2].map((i) => ({ lat: 53.40 + i * 0.002, lon: -2.96, recorded_at: new Date(Date.now() - (10 - i) * 60_000).toISOString() }));
+    await api("POST", `/api/jobs/${job.job_id}/location`, { fixes }, token("ingest", { job_id: job.job_id }));
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    const fresh = await until("the staleness note", async () => { const t = await text(page, ".fresh.stale"); return /last seen 8 min ago/.test(t) && t; });
+    const big = await text(page, ".eta-big");
+    if (/Arriving/.test(big)) throw new Error(`stale ETA shown as live: ${big}`);
+    await page.close();
+    return `${big} / ${fresh}`;
+  },
+
+  async "missing, malformed, unknown and expired links each get their message"(browser) {
+    const page = await browser.newPage();
+    const cases = [
+      ["/track", /needs a tracking link/],
+      ["/track?job_id=not-a-token", /isn't valid/],
+      [`/track?job_id=${token("track", { job_id: "job_nobody" })}`, /couldn't find this job/],
+      [`/track?job_id=${sign({ scope: "track", job_id: "job_x", exp: now() - 3600 })}`, /has expired/],
+    ];
+    for (const [path, want] of cases) {
+      await page.goto(BASE + path);
+      const t = await until(`the message for ${path}`, async () => { const t = await text(page, ".problem-title"); return want.test(t) && t; });
+      const body = await page.locator(".problem").innerText();
+      if (!/\+1555/.test(body)) throw new Error(`no contact number in: ${body}`);
+      if (!t) throw new Error("blank");
+    }
+    await page.close();
+  },
+
+  async "a completed job shows completed and stops polling"(browser) {
+    const job = await jobWithFixes("at_site", 3);
+    await api("PATCH", `/api/jobs/${job.job_id}`, { status: "completed" });
+    const page = await browser.newPage();
+    let polls = 0;
+    page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("completed", async () => /complete/.test(await text(page, ".eta-big")));
+    await until("the poller to stop", async () => (await page.locator("main[data-stopped=true]").count()) > 0);
+    const current = await text(page, "[aria-current=step]");
+    if (current !== "Completed") throw new Error(`current step: ${current}`);
+    const seen = polls;
+    await sleep(11_500);
+    if (polls !== seen) throw new Error(`kept polling: ${polls - seen} more requests`);
+    await page.close();
+  },
+
+  async "a network failure keeps the last data and recovers"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    const shown = await until("the ETA", async () => { const t = await text(page, ".eta-big"); return /Arriving/.test(t) && t; });
+    await page.route("**/api/jobs/**", (route) => route.abort("internetdisconnected"));
+    await until("the reconnecting notice", async () => page.locator(".reconnecting").isVisible(), 25_000);
+    const during = await text(page, ".eta-big");
+    if (!/Arriving/.test(during)) throw new Error(`data lost while offline: ${during}`);
+    await page.unroute("**/api/jobs/**");
+    await until("recovery", async () => !(await page.locator(".reconnecting").isVisible()), 45_000);
+    await page.close();
+    return shown;
+  },
+
+  async "screenshot at 414×896"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage({ viewport: { width: 414, height: 896 }, deviceScaleFactor: 1 });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the ETA", async () => /Arriving/.test(await text(page, ".eta-big")));
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}track-414x896.png` });
+    await page.close();
+    return `${SHOTS}track-414x896.png`;
+  },
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let passed = 0, failed = 0;
+await Promise.all(Object.entries(tests).map(async ([name, fn]) => {
+  const t0 = Date.now();
+  try {
+    const note = await fn(browser);
+    passed++;
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)${note ? ` — ${note}` : ""}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+  }
+}));
+await browser.close();
+console.log(`browser result: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

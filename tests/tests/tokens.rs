@@ -1,0 +1,153 @@
+//! The ten token attacks of the tracking issue, and scope binding. Each is refused with a JSON
+//! 401/403/404 that reveals nothing of other jobs.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use qdn_shared::token::Scope;
+use qdn_tests::*;
+use serde_json::json;
+
+fn forge(header: serde_json::Value, payload: serde_json::Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+    let h = URL_SAFE_NO_PAD.encode(header.to_string());
+    let p = URL_SAFE_NO_PAD.encode(payload.to_string());
+    let input = format!("{h}.{p}");
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sign(input.as_bytes())))
+}
+
+fn exp() -> i64 {
+    chrono::Utc::now().timestamp() + 3600
+}
+
+fn assert_no_leak(r: &Resp, other_job: &str) {
+    assert!(!r.body.contains(other_job), "response mentions another job: {}", r.body);
+    assert!(!r.body.contains("Test Customer") && !r.body.contains("+1555010"), "response leaks customer data: {}", r.body);
+}
+
+#[test]
+fn alg_none_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let t = forge(json!({"alg": "none", "typ": "JWT"}), json!({"scope": "track", "job_id": job, "exp": exp()}), |_| vec![]);
+    location(&t).expect_error(401, "token_algorithm");
+    let t = format!("{}.", t.trim_end_matches('.')); // "none" tokens usually end with an empty signature
+    assert_eq!(location(&t).status, 401);
+}
+
+#[test]
+fn hs512_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let t = forge(json!({"alg": "HS512", "typ": "JWT"}), json!({"scope": "track", "job_id": job, "exp": exp()}), |m| {
+        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret().as_bytes()).unwrap();
+        mac.update(m);
+        mac.finalize().into_bytes().to_vec()
+    });
+    location(&t).expect_error(401, "token_algorithm");
+}
+
+#[test]
+fn wrong_key_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let mut c = claims(Scope::Track);
+    c.job_id = Some(job.clone());
+    let t = qdn_shared::token::sign(&c, b"not-the-server-key");
+    let r = location(&t);
+    r.expect_error(401, "token_invalid");
+    assert_no_leak(&r, &job);
+}
+
+#[test]
+fn expired_token_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let mut c = claims(Scope::Track);
+    c.job_id = Some(job);
+    c.exp = chrono::Utc::now().timestamp() - 120;
+    location(&sign(&c)).expect_error(401, "token_expired");
+}
+
+#[test]
+fn future_nbf_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let mut c = claims(Scope::Track);
+    c.job_id = Some(job);
+    c.nbf = Some(chrono::Utc::now().timestamp() + 600);
+    location(&sign(&c)).expect_error(401, "token_not_yet_valid");
+}
+
+#[test]
+fn wrong_audience_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    let mut c = claims(Scope::Track);
+    c.job_id = Some(job);
+    c.aud = Some(qdn_shared::token::Audience::One("someone-else".into()));
+    location(&sign(&c)).expect_error(401, "token_audience");
+}
+
+#[test]
+fn track_token_cannot_post_fixes() {
+    let (job, track) = create_job(&[], "en_route");
+    post_fix(&job, &track, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})).expect_error(403, "forbidden_scope");
+}
+
+#[test]
+fn ingest_token_for_another_job_is_refused_like_a_missing_job() {
+    let (job_a, _) = create_job(&[], "en_route");
+    let (job_b, _) = create_job(&[], "en_route");
+    let r = post_fix(&job_b, &ingest(&job_a), json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}));
+    r.expect_error(404, "job_not_found");
+    assert_no_leak(&r, &job_b);
+    // Exactly what a job that does not exist gets.
+    let r2 = post_fix("job_does_not_exist", &ingest(&job_a), json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}));
+    r2.expect_error(404, "job_not_found");
+    assert_eq!(r.body, r2.body);
+}
+
+#[test]
+fn no_token_is_refused() {
+    let (job, _) = create_job(&[], "en_route");
+    post_fix(&job, "", json!({})).expect_error(401, "token_malformed");
+    req("POST", &format!("/api/jobs/{job}/location")).json(&json!({})).expect_error(401, "token_missing");
+    req("GET", &format!("/api/jobs/{job}/location")).send().expect_error(401, "token_missing");
+    req("POST", "/api/jobs").json(&json!({})).expect_error(401, "token_missing");
+}
+
+#[test]
+fn track_token_cannot_create_a_job() {
+    let (job, track) = create_job(&[], "en_route");
+    let r = req("POST", "/api/jobs").bearer(&track).json(&json!({
+        "customer_name": "X", "customer_phone": "+15550100001", "destination": {"lat": 1, "lon": 1}
+    }));
+    r.expect_error(403, "forbidden_scope");
+    req("PATCH", &format!("/api/jobs/{job}")).bearer(&track).json(&json!({"status": "completed"})).expect_error(403, "forbidden_scope");
+    req("POST", "/api/tokens").bearer(&track).json(&json!({"scope": "dispatch"})).expect_error(403, "forbidden_scope");
+}
+
+#[test]
+fn a_track_token_never_reads_another_job() {
+    let (job_a, track_a) = create_job(&[], "en_route");
+    let (job_b, _) = create_job(&[], "en_route");
+    let r = req("GET", &format!("/api/jobs/{job_b}/location")).bearer(&track_a).send();
+    r.expect_error(404, "job_not_found");
+    assert_no_leak(&r, &job_b);
+    let r = req("GET", &format!("/api/jobs/{job_b}")).bearer(&track_a).send();
+    r.expect_error(404, "job_not_found");
+    // Its own job, both ways.
+    assert_eq!(req("GET", &format!("/api/jobs/{job_a}/location")).bearer(&track_a).send().status, 200);
+    assert_eq!(location(&track_a).status, 200);
+}
+
+#[test]
+fn tokens_are_minted_for_dispatch_only_and_work() {
+    let (job, _) = create_job(&[], "en_route");
+    let r = req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track", "job_id": job, "ttl_s": 600}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let t = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(location(&t).json()["job_id"], job.as_str());
+    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track"})).expect_error(400, "missing_job_id");
+    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "root"})).expect_error(400, "invalid_scope");
+    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track", "job_id": "job_nope"})).expect_error(404, "job_not_found");
+    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "dispatch", "ttl_s": -5})).expect_error(400, "invalid_ttl");
+    // An ingest token from the API can post fixes for its job.
+    let r = req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "ingest", "job_id": job}));
+    let t = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(post_fix(&job, &t, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})).status, 202);
+}

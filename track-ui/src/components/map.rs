@@ -1,0 +1,99 @@
+//! The map: trail, current position with heading, destination pin — an SVG fitted to the view.
+
+use leptos::prelude::*;
+use qdn_shared::view::LocationView;
+
+use super::Model;
+
+const W: f64 = 400.0;
+const H: f64 = 260.0;
+const PAD: f64 = 28.0;
+
+/// Equirectangular projection around the points' centre, scaled to fit the box.
+struct Frame {
+    lat0: f64,
+    lon0: f64,
+    k: f64,
+    cx: f64,
+    cy: f64,
+}
+
+impl Frame {
+    fn fit(points: &[(f64, f64)]) -> Option<Frame> {
+        let first = points.first()?;
+        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (first.0, first.0, first.1, first.1);
+        for (lat, lon) in points {
+            min_lat = min_lat.min(*lat);
+            max_lat = max_lat.max(*lat);
+            min_lon = min_lon.min(*lon);
+            max_lon = max_lon.max(*lon);
+        }
+        let lat0 = (min_lat + max_lat) / 2.0;
+        let lon0 = (min_lon + max_lon) / 2.0;
+        let cos = lat0.to_radians().cos().max(0.01);
+        let span_x = ((max_lon - min_lon) * cos).max(1e-4);
+        let span_y = (max_lat - min_lat).max(1e-4);
+        let k = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
+        Some(Frame { lat0, lon0, k: k * 1.0, cx: W / 2.0, cy: H / 2.0 })
+    }
+
+    fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
+        let cos = self.lat0.to_radians().cos().max(0.01);
+        (self.cx + (lon - self.lon0) * cos * self.k, self.cy - (lat - self.lat0) * self.k)
+    }
+}
+
+fn label(v: &LocationView) -> String {
+    match (&v.position, &v.eta) {
+        (Some(_), Some(e)) => format!("Map: the trailer is {} from your site", crate::format::distance_phrase(e.distance_m).replace(" away", "")),
+        (Some(_), None) => "Map: the trailer's position and your site".into(),
+        _ => "Map: your site".into(),
+    }
+}
+
+#[component]
+pub fn Map(model: Model) -> impl IntoView {
+    view! {
+        <section class="card map" aria-label="Map">
+            {move || model.view.with(|v| v.as_ref().map(render))}
+        </section>
+    }
+}
+
+fn render(v: &LocationView) -> impl IntoView {
+    let mut pts: Vec<(f64, f64)> = v.trail.iter().map(|p| (p.lat, p.lon)).collect();
+    if let Some(p) = &v.position {
+        pts.push((p.lat, p.lon));
+    }
+    if let Some(d) = &v.destination {
+        pts.push((d.lat, d.lon));
+    }
+    let frame = Frame::fit(&pts);
+    let trail = frame.as_ref().map(|f| {
+        v.trail.iter().map(|p| {
+            let (x, y) = f.xy(p.lat, p.lon);
+            format!("{x:.1},{y:.1}")
+        }).collect::<Vec<_>>().join(" ")
+    }).unwrap_or_default();
+    let dest = frame.as_ref().zip(v.destination.as_ref()).map(|(f, d)| f.xy(d.lat, d.lon));
+    let pos = frame.as_ref().zip(v.position.as_ref()).map(|(f, p)| (f.xy(p.lat, p.lon), p.heading_deg));
+    view! {
+        <svg class="map-svg" viewBox=format!("0 0 {W} {H}") role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
+            <rect class="map-bg" x="0" y="0" width=W height=H rx="12"/>
+            <polyline class="trail" points=trail/>
+            {dest.map(|(x, y)| view! {
+                <g class="dest" transform=format!("translate({x:.1},{y:.1})")>
+                    <path d="M0,0 C-9,-12 -9,-22 0,-24 C9,-22 9,-12 0,0 Z"/>
+                    <circle cx="0" cy="-16" r="3.5" class="dest-dot"/>
+                </g>
+            })}
+            {pos.map(|((x, y), heading)| view! {
+                <g class="pos" transform=format!("translate({x:.1},{y:.1})")>
+                    <circle r="13" class="pos-halo"/>
+                    {heading.map(|h| view! { <path class="pos-heading" d="M0,-15 L6,-5 L-6,-5 Z" transform=format!("rotate({h:.0})")/> })}
+                    <circle r="7" class="pos-dot"/>
+                </g>
+            })}
+        </svg>
+    }
+}

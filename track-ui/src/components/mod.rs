@@ -1,0 +1,79 @@
+//! The page, one component per concern.
+
+mod contact;
+mod eta;
+mod map;
+mod notice;
+mod timeline;
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use qdn_shared::view::LocationView;
+
+/// Everything the page shows, as signals the poller writes.
+#[derive(Clone, Copy)]
+pub struct Model {
+    pub view: RwSignal<Option<LocationView>>,
+    pub reconnecting: RwSignal<bool>,
+    pub refused: RwSignal<Option<(u16, String)>>,
+    pub stopped: RwSignal<bool>,
+    pub polls: RwSignal<u32>,
+    /// The viewer's clock, ticking so ages and countdowns move between polls.
+    pub now_ms: RwSignal<f64>,
+}
+
+fn query_job_id() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("job_id").map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The company number the Worker writes into the page, for people whose link failed.
+fn page_phone() -> Option<String> {
+    let doc = web_sys::window()?.document()?;
+    let meta = doc.query_selector("meta[name=qdn-company-phone]").ok()??;
+    meta.get_attribute("content").filter(|p| p.starts_with('+'))
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let model = Model {
+        view: RwSignal::new(None),
+        reconnecting: RwSignal::new(false),
+        refused: RwSignal::new(None),
+        stopped: RwSignal::new(false),
+        polls: RwSignal::new(0),
+        now_ms: RwSignal::new(js_sys::Date::now()),
+    };
+    let token = query_job_id();
+    let phone = Memo::new(move |_| model.view.with(|v| v.as_ref().and_then(|v| v.company_phone.clone())).or_else(page_phone));
+    if let Some(t) = token.clone() {
+        leptos::task::spawn_local(crate::poll::run(t, model));
+        let _ = set_interval_with_handle(move || model.now_ms.set(js_sys::Date::now()), Duration::from_secs(5));
+    }
+    let has_token = token.is_some();
+    view! {
+        <main class="page" data-polls=move || model.polls.get() data-stopped=move || model.stopped.get().to_string()>
+            <header class="brand"><span class="logo" aria-hidden="true">"▮"</span>" Trailer tracking"</header>
+            {move || {
+                if !has_token {
+                    let (title, body) = crate::format::missing_link(phone.get().as_deref());
+                    return view! { <notice::Problem title body/> }.into_any();
+                }
+                if let Some((status, code)) = model.refused.get() {
+                    let (title, body) = crate::format::refusal(status, &code, phone.get().as_deref());
+                    return view! { <notice::Problem title body/> }.into_any();
+                }
+                view! {
+                    <notice::Reconnecting model/>
+                    <eta::EtaCard model/>
+                    <timeline::Timeline model/>
+                    <map::Map model/>
+                    <contact::Contact phone/>
+                }
+                .into_any()
+            }}
+        </main>
+    }
+}

@@ -1,0 +1,58 @@
+//! `cargo xtask dev`: set up, build, seed, serve, print how to use it; Ctrl-C stops it all.
+
+use std::path::PathBuf;
+
+use crate::seed::{self, DEMO_DEVICE, DEMO_JOB};
+use crate::stack::{self, Options, Stack};
+use crate::util::{read_vars, root, step, Result};
+
+pub fn run() -> Result {
+    let tools = crate::tools::ensure()?;
+    crate::build::all(&tools)?;
+    let vars_path = root().join(".dev.vars");
+    if !vars_path.exists() {
+        step("creating .dev.vars from .dev.vars.example");
+        std::fs::copy(root().join(".dev.vars.example"), &vars_path).map_err(|e| e.to_string())?;
+    }
+    let vars = read_vars(&vars_path);
+    let var = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let secret = var("JWT_SECRET");
+    if secret.is_empty() {
+        return Err(".dev.vars has no JWT_SECRET".into());
+    }
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
+    let persist = PathBuf::from(root().join(".wrangler/state"));
+    stack::migrate(&tools, &persist)?;
+    // A local PUBLIC_BASE_URL follows the port; a real one (a tunnel, say) is kept.
+    let mut overrides = Vec::new();
+    let public = var("PUBLIC_BASE_URL");
+    if public.is_empty() || public.contains("127.0.0.1") || public.contains("localhost") {
+        overrides.push(("PUBLIC_BASE_URL".to_string(), format!("http://127.0.0.1:{port}")));
+    }
+    let mut stack = Stack::start(&tools, Options { port, persist: &persist, vars: &overrides, log: None })?;
+    let pid = stack.pid();
+    ctrlc::set_handler(move || {
+        stack::kill_group(pid);
+        std::process::exit(0);
+    })
+    .map_err(|e| e.to_string())?;
+
+    step("seeding demo data");
+    let base = stack.base_url.clone();
+    let demo = seed::demo(&base, &secret)?;
+    println!(
+        "\n\x1b[1mQDN stack running at {base}\x1b[0m\n\n\
+         Tracking page (demo job, en route):\n  {base}/track?job_id={track}\n\n\
+         Dispatch token (12 h):\n  {dispatch}\n\n\
+         Demo trailer TR-1, tracker device id: {DEMO_DEVICE}\n\n\
+         Post a fix (Traccar/OsmAnd protocol):\n  curl -s \"{base}/ingest/osmand?id={DEMO_DEVICE}&lat=53.4300&lon=-2.9650&speed=20\"\n\n\
+         Post a fix (JSON API, ingest token):\n  curl -s -X POST {base}/api/jobs/{DEMO_JOB}/location -H 'Authorization: Bearer {ingest}' -H 'Content-Type: application/json' -d \"{{\\\"lat\\\": 53.4300, \\\"lon\\\": -2.9650, \\\"recorded_at\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\\", \\\"trailer_id\\\": \\\"TR-1\\\"}}\"\n\n\
+         Read the location:\n  curl -s {base}/api/jobs/{track}/location\n\n\
+         Ctrl-C stops everything.",
+        track = demo.track_token,
+        dispatch = demo.dispatch_token,
+        ingest = demo.ingest_token,
+    );
+    stack.wait();
+    Ok(())
+}

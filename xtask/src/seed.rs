@@ -1,0 +1,98 @@
+//! Demo data through the real API: a trailer with its tracker, a job en route, and a short
+//! trail of fixes replayed from a real trip (shared/testdata), ending now.
+
+use chrono::{Duration, Utc};
+use qdn_shared::token::{self, Claims, Scope};
+use serde_json::{json, Value};
+
+use crate::util::{root, Result};
+
+pub const DEMO_JOB: &str = "job_demo";
+pub const DEMO_TRAILER: &str = "TR-1";
+pub const DEMO_DEVICE: &str = "demo-tracker-1";
+
+pub struct Demo {
+    pub track_token: String,
+    pub dispatch_token: String,
+    pub ingest_token: String,
+}
+
+pub fn mint(secret: &str, scope: Scope, job: Option<&str>, ttl_s: i64) -> String {
+    let mut c = Claims::new(scope, Utc::now().timestamp(), ttl_s);
+    c.job_id = job.map(str::to_string);
+    c.sub = Some("xtask".into());
+    token::sign(&c, secret.as_bytes())
+}
+
+fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Value)> {
+    let resp = ureq::request(method, url).set("Authorization", &format!("Bearer {bearer}")).send_json(body);
+    let resp = match resp {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(format!("{method} {url}: {e}")),
+    };
+    let status = resp.status();
+    Ok((status, resp.into_json().unwrap_or(Value::Null)))
+}
+
+/// A stretch of the first real trip: (seconds before its end, lat, lon), and its end.
+fn real_trip() -> (Vec<(i64, f64, f64)>, (f64, f64)) {
+    let csv = std::fs::read_to_string(root().join("shared/testdata/liverpool_bus_route14_outbound.csv")).unwrap_or_default();
+    let mut rows: Vec<(String, i64, f64, f64)> = Vec::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').map(|s| s.trim_matches('"')).collect();
+        let (Some(t), Ok(lat), Ok(lon)) = (qdn_shared::time::parse_timestamp(f[3]), f[4].parse(), f[5].parse()) else { continue };
+        rows.push((f[2].to_string(), t.timestamp(), lat, lon));
+    }
+    let Some(first_trip) = rows.first().map(|r| r.0.clone()) else {
+        return (vec![(0, 53.4084, -2.9916)], (53.4300, -2.9600));
+    };
+    let trip: Vec<_> = rows.into_iter().filter(|r| r.0 == first_trip).collect();
+    let end = trip.last().map(|r| (r.2, r.3)).unwrap_or_default();
+    // Twelve fixes up to ~60 % of the trip, re-timed to end now.
+    let cut = trip.len() * 6 / 10;
+    let slice = &trip[cut.saturating_sub(12)..cut.max(1)];
+    let last_t = slice.last().map(|r| r.1).unwrap_or_default();
+    (slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(), end)
+}
+
+pub fn demo(base: &str, secret: &str) -> Result<Demo> {
+    let dispatch = mint(secret, Scope::Dispatch, None, 12 * 3600);
+    let (status, body) = call("PUT", &format!("{base}/api/trailers/{DEMO_TRAILER}"), &dispatch, json!({ "device_id": DEMO_DEVICE }))?;
+    if status != 200 {
+        return Err(format!("registering the demo trailer: {status} {body}"));
+    }
+    let (fixes, dest) = real_trip();
+    let job = json!({
+        "job_id": DEMO_JOB,
+        "customer_name": "Demo Customer",
+        "customer_phone": "+15550100200",
+        "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" },
+        "trailer_ids": [DEMO_TRAILER],
+        "status": "en_route",
+    });
+    let (status, body) = call("POST", &format!("{base}/api/jobs"), &dispatch, job)?;
+    match status {
+        201 => {}
+        409 => {
+            // Kept from an earlier run: put it back on the road.
+            let patch = json!({ "status": "en_route", "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" } });
+            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), &dispatch, patch)?;
+            if s != 200 {
+                eprintln!("    note: the stored demo job could not be reset ({s} {b}); seed a fresh state with `rm -rf .wrangler/state`");
+            }
+        }
+        _ => return Err(format!("creating the demo job: {status} {body}")),
+    }
+    let ingest = mint(secret, Scope::Ingest, Some(DEMO_JOB), 30 * 24 * 3600);
+    let now = Utc::now();
+    let batch: Vec<Value> = fixes
+        .iter()
+        .map(|(ago, lat, lon)| json!({ "lat": lat, "lon": lon, "recorded_at": (now - Duration::seconds(*ago)).to_rfc3339(), "trailer_id": DEMO_TRAILER }))
+        .collect();
+    let (status, body) = call("POST", &format!("{base}/api/jobs/{DEMO_JOB}/location"), &ingest, json!({ "fixes": batch }))?;
+    if status != 202 {
+        return Err(format!("posting the demo trail: {status} {body}"));
+    }
+    Ok(Demo { track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600), dispatch_token: dispatch, ingest_token: ingest })
+}

@@ -1,0 +1,157 @@
+//! `cargo xtask test`: every check a change must pass, ending with `N passed, N failed`.
+//!
+//! Static checks and unit tests first; then the page and the Worker are built, a fresh
+//! `wrangler dev` (new temporary state) is started on a free port, and the HTTP tests
+//! (`tests/`, Rust) and browser tests (`tests/browser/`, headless Chromium) run against it.
+
+use std::process::{Command, Stdio};
+
+use crate::stack::{self, Options, Stack};
+use crate::util::{cargo, root, step, Result};
+
+/// Configuration of the stack under test (never a real secret).
+pub const TEST_JWT_SECRET: &str = "test-jwt-secret-7d1e0b9c4f2a6e8d3b5c7a9f1e3d5b7c";
+pub const TEST_CORS_ORIGIN: &str = "https://dispatch.example.com";
+pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, name: &str, r: Result) {
+        match r {
+            Ok(()) => self.passed += 1,
+            Err(e) => {
+                self.failed += 1;
+                self.failures.push(format!("{name}: {e}"));
+            }
+        }
+    }
+
+    /// Runs a test command, adding the counts its output reports.
+    fn suite(&mut self, name: &str, cmd: &mut Command) {
+        step(name);
+        let out = cmd.stderr(Stdio::inherit()).output();
+        let Ok(out) = out else {
+            self.check(name, Err("could not start".into()));
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        print!("{text}");
+        let (p, f) = counts(&text);
+        self.passed += p;
+        self.failed += f;
+        if !out.status.success() {
+            self.failures.push(format!("{name}: exited with {}", out.status));
+            if f == 0 {
+                self.failed += 1; // a suite that failed before running its tests
+            }
+        }
+    }
+}
+
+/// Sums `N passed; M failed` (cargo test) and `N passed, M failed` (the browser runner).
+fn counts(text: &str) -> (usize, usize) {
+    let (mut p, mut f) = (0, 0);
+    for line in text.lines() {
+        let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ';' || c == ',').filter(|w| !w.is_empty()).collect();
+        if !(line.starts_with("test result:") || line.starts_with("browser result:")) {
+            continue;
+        }
+        for w in words.windows(2) {
+            match w[1] {
+                "passed" => p += w[0].parse::<usize>().unwrap_or(0),
+                "failed" => f += w[0].parse::<usize>().unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    (p, f)
+}
+
+pub fn run(args: &[String]) -> Result {
+    let started = std::time::Instant::now();
+    let tools = crate::tools::ensure()?;
+    let mut t = Tally::default();
+
+    step("cargo fmt --check");
+    t.check("fmt", crate::util::run(cargo().args(["fmt", "--all", "--check"]).current_dir(root())));
+    step("clippy (native crates)");
+    t.check(
+        "clippy native",
+        crate::util::run(cargo().args(["clippy", "-q", "-p", "qdn-shared", "-p", "xtask", "-p", "qdn-tests", "--all-targets", "--", "-D", "warnings"]).current_dir(root())),
+    );
+    step("clippy (wasm32 crates)");
+    t.check(
+        "clippy wasm32",
+        crate::util::run(
+            cargo().args(["clippy", "-q", "-p", "qdn-edge", "-p", "qdn-track-ui", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]).current_dir(root()),
+        ),
+    );
+    t.suite("unit tests (qdn-shared)", cargo().args(["test", "-q", "-p", "qdn-shared"]).current_dir(root()));
+
+    let built = crate::build::all(&tools);
+    let build_ok = built.is_ok();
+    t.check("build", built);
+    if build_ok {
+        if let Err(e) = against_stack(&tools, &mut t, args) {
+            t.check("stack", Err(e));
+        }
+    }
+
+    eprintln!();
+    for f in &t.failures {
+        eprintln!("FAILED {f}");
+    }
+    eprintln!("cargo xtask test took {:.0}s", started.elapsed().as_secs_f64());
+    println!("{} passed, {} failed", t.passed, t.failed);
+    if t.failed > 0 {
+        return Err(format!("{} failed", t.failed));
+    }
+    Ok(())
+}
+
+fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {
+    let tmp = std::env::temp_dir().join(format!("qdn-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let persist = tmp.join("state");
+    stack::migrate(tools, &persist)?;
+    let port = crate::util::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let vars: Vec<(String, String)> = [
+        ("JWT_SECRET", TEST_JWT_SECRET),
+        ("PUBLIC_BASE_URL", base.as_str()),
+        ("CORS_ALLOWED_ORIGINS", TEST_CORS_ORIGIN),
+        ("TWILIO_NUMBER", TEST_COMPANY_NUMBER),
+        ("TRACK_PAGE_VERSION", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let log = tmp.join("wrangler.log");
+    let stack = Stack::start(tools, Options { port, persist: &persist, vars: &vars, log: Some(log.clone()) });
+    let stack = match stack {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}", std::fs::read_to_string(&log).unwrap_or_default());
+            return Err(e);
+        }
+    };
+    let env = [("QDN_BASE_URL", base.clone()), ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()), ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()), ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()), ("QDN_WRANGLER_LOG", log.display().to_string())];
+    t.suite("HTTP tests (tests/, against wrangler dev)", cargo().args(["test", "-q", "-p", "qdn-tests", "--", "--test-threads", "4"]).envs(env.clone()).current_dir(root()));
+    match crate::tools::chromium() {
+        Ok(chromium) => t.suite(
+            "browser tests (tests/browser, headless Chromium)",
+            Command::new("node").arg(root().join("tests/browser/run.mjs")).envs(env).env("CHROMIUM", chromium).current_dir(root()),
+        ),
+        Err(e) => t.check("browser tests", Err(e)),
+    }
+    drop(stack);
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
