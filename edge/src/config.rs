@@ -23,7 +23,10 @@ pub fn jwt_secret(env: &Env) -> Result<String, AppError> {
 
 /// The public origin, without a trailing slash.
 pub fn public_base_url(env: &Env) -> String {
-    get(env, "PUBLIC_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787".into()).trim_end_matches('/').to_string()
+    get(env, "PUBLIC_BASE_URL")
+        .unwrap_or_else(|| "http://127.0.0.1:8787".into())
+        .trim_end_matches('/')
+        .to_string()
 }
 
 pub fn company_number(env: &Env) -> Option<String> {
@@ -32,6 +35,11 @@ pub fn company_number(env: &Env) -> Option<String> {
 
 pub fn cors_origins(env: &Env) -> Vec<String> {
     get(env, "CORS_ALLOWED_ORIGINS")
-        .map(|s| s.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
+        .map(|s| {
+            s.split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }

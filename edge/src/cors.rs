@@ -12,7 +12,10 @@ pub fn applies(path: &str) -> bool {
 
 fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
     let origin = header(req, "Origin")?;
-    crate::config::cors_origins(env).into_iter().any(|o| o == origin || o == "*").then_some(origin)
+    crate::config::cors_origins(env)
+        .into_iter()
+        .any(|o| o == origin || o == "*")
+        .then_some(origin)
 }
 
 /// Answers a preflight: 204 with the allowances for an allowed origin, 403 otherwise.
@@ -22,14 +25,25 @@ pub fn preflight(req: &Request, env: &Env) -> Response {
             let mut resp = Response::empty().unwrap().with_status(204);
             let h = resp.headers_mut();
             let _ = h.set("Access-Control-Allow-Origin", &origin);
-            let _ = h.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, OPTIONS");
-            let _ = h.set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match");
+            let _ = h.set(
+                "Access-Control-Allow-Methods",
+                "GET, POST, PUT, PATCH, OPTIONS",
+            );
+            let _ = h.set(
+                "Access-Control-Allow-Headers",
+                "Authorization, Content-Type, If-None-Match",
+            );
             let _ = h.set("Access-Control-Max-Age", "600");
             let _ = h.set("Vary", "Origin");
             resp
         }
         None => {
-            let mut resp = AppError::client(403, "cors_origin_not_allowed", "this origin may not call the API from a browser").into_response();
+            let mut resp = AppError::client(
+                403,
+                "cors_origin_not_allowed",
+                "this origin may not call the API from a browser",
+            )
+            .into_response();
             let _ = resp.headers_mut().set("Vary", "Origin");
             resp
         }

@@ -6,7 +6,11 @@ use worker::Response;
 #[derive(Debug)]
 pub enum AppError {
     /// A 4xx the caller can act on.
-    Client { status: u16, code: &'static str, message: String },
+    Client {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     /// A 405, with the methods the path does take.
     Method { allow: &'static str },
     /// Our fault or a dependency's: logged, never detailed to the caller.
@@ -15,7 +19,11 @@ pub enum AppError {
 
 impl AppError {
     pub fn client(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Client { status, code, message: message.into() }
+        AppError::Client {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -33,13 +41,25 @@ impl AppError {
 
     pub fn into_response(self) -> Response {
         let (status, code, message, extra) = match self {
-            AppError::Client { status, code, message } => (status, code, message, None),
-            AppError::Method { allow } => {
-                (405, "method_not_allowed", format!("this path takes {allow}"), Some(("Allow", allow.to_string())))
-            }
+            AppError::Client {
+                status,
+                code,
+                message,
+            } => (status, code, message, None),
+            AppError::Method { allow } => (
+                405,
+                "method_not_allowed",
+                format!("this path takes {allow}"),
+                Some(("Allow", allow.to_string())),
+            ),
             AppError::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");
-                (500, "internal", "something went wrong on our side; please retry".to_string(), None)
+                (
+                    500,
+                    "internal",
+                    "something went wrong on our side; please retry".to_string(),
+                    None,
+                )
             }
         };
         let body = serde_json::json!({ "error": code, "message": message });

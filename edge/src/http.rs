@@ -28,11 +28,23 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 
 /// Reads the body, refusing more than [`MAX_BODY`] bytes, whatever Content-Length claims.
 pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
-    let too_large = || AppError::client(413, "body_too_large", format!("the body is larger than {} KB", MAX_BODY / 1024));
-    if header(req, "Content-Length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
+    let too_large = || {
+        AppError::client(
+            413,
+            "body_too_large",
+            format!("the body is larger than {} KB", MAX_BODY / 1024),
+        )
+    };
+    if header(req, "Content-Length")
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > MAX_BODY)
+    {
         return Err(too_large());
     }
-    let bytes = req.bytes().await.map_err(|_| AppError::bad_request("invalid_body", "the body could not be read"))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::bad_request("invalid_body", "the body could not be read"))?;
     if bytes.len() > MAX_BODY {
         return Err(too_large());
     }
@@ -43,7 +55,11 @@ pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
 pub async fn json_body(req: &mut Request) -> AppResult<serde_json::Value> {
     if let Some(ct) = header(req, "Content-Type") {
         if !ct.to_ascii_lowercase().contains("json") {
-            return Err(AppError::client(415, "unsupported_media_type", "send the body as application/json"));
+            return Err(AppError::client(
+                415,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
         }
     }
     let bytes = body_bytes(req).await?;
@@ -52,14 +68,23 @@ pub async fn json_body(req: &mut Request) -> AppResult<serde_json::Value> {
 
 pub fn parse_json(bytes: &[u8]) -> AppResult<serde_json::Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request("invalid_json", "the body is empty; send a JSON object"));
+        return Err(AppError::bad_request(
+            "invalid_json",
+            "the body is empty; send a JSON object",
+        ));
     }
-    serde_json::from_slice(bytes).map_err(|e| AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})"))
+    })
 }
 
 /// The query string's pairs, percent-decoded.
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
     req.url()
-        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default()
 }

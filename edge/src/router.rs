@@ -11,7 +11,9 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     if crate::cors::applies(&path) && req.method() == Method::Options {
         return crate::cors::preflight(&req, env);
     }
-    let mut resp = route(&mut req, env, &path).await.unwrap_or_else(AppError::into_response);
+    let mut resp = route(&mut req, env, &path)
+        .await
+        .unwrap_or_else(AppError::into_response);
     if crate::cors::applies(&path) {
         crate::cors::decorate(&req, env, &mut resp);
     }
@@ -35,7 +37,9 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> AppResult {
         ["api", "jobs", key] => match method {
             Get => jobs::read::get(req, env, key).await,
             Patch => jobs::patch::patch(req, env, key).await,
-            _ => Err(AppError::Method { allow: "GET, PATCH" }),
+            _ => Err(AppError::Method {
+                allow: "GET, PATCH",
+            }),
         },
         ["api", "jobs", key, "location"] => match method {
             Get => jobs::location::get(req, env, key).await,

@@ -35,7 +35,11 @@ pub struct Point {
 
 impl Point {
     pub fn new(at: DateTime<Utc>, lat: f64, lon: f64) -> Self {
-        Point { t: at.timestamp_millis() as f64 / 1000.0, lat, lon }
+        Point {
+            t: at.timestamp_millis() as f64 / 1000.0,
+            lat,
+            lon,
+        }
     }
 }
 
@@ -66,8 +70,11 @@ pub struct Params {
 }
 
 impl Params {
-    pub const DEFAULT: Params =
-        Params { prior_mps: PRIOR_CLOSURE_MPS, window_s: WINDOW_S, half_trust_s: HALF_TRUST_S };
+    pub const DEFAULT: Params = Params {
+        prior_mps: PRIOR_CLOSURE_MPS,
+        window_s: WINDOW_S,
+        half_trust_s: HALF_TRUST_S,
+    };
 }
 
 pub fn estimate_with(track: &[Point], dest: (f64, f64), params: &Params) -> Option<Estimate> {
@@ -75,29 +82,44 @@ pub fn estimate_with(track: &[Point], dest: (f64, f64), params: &Params) -> Opti
     let last = *clean.last()?;
     let d_now = distance_m((last.lat, last.lon), dest);
     if d_now <= ARRIVED_M {
-        return Some(Estimate { seconds: 0.0, distance_m: d_now });
+        return Some(Estimate {
+            seconds: 0.0,
+            distance_m: d_now,
+        });
     }
     let speed = closure_speed(&clean, dest, params).max(MIN_CLOSURE_MPS);
-    Some(Estimate { seconds: d_now / speed, distance_m: d_now })
+    Some(Estimate {
+        seconds: d_now / speed,
+        distance_m: d_now,
+    })
 }
 
-/// Drops out-of-order points and single-fix teleports.
+/// Drops out-of-order points and single-fix spikes: a fix implausibly far from both its
+/// neighbours while they are plausibly close to each other. A jump that persists (a gap in
+/// reporting, a real move) is kept, and so is the newest fix: it is the position.
 fn plausible(track: &[Point]) -> Vec<Point> {
-    let mut out: Vec<Point> = Vec::with_capacity(track.len());
+    let mut ordered: Vec<Point> = Vec::with_capacity(track.len());
     for p in track {
-        if !(p.lat.is_finite() && p.lon.is_finite() && p.t.is_finite()) {
-            continue;
+        if p.lat.is_finite()
+            && p.lon.is_finite()
+            && p.t.is_finite()
+            && ordered.last().is_none_or(|q| p.t > q.t)
+        {
+            ordered.push(*p);
         }
-        if let Some(prev) = out.last() {
-            let dt = p.t - prev.t;
-            if dt <= 0.0 {
-                continue;
-            }
-            if distance_m((prev.lat, prev.lon), (p.lat, p.lon)) / dt > MAX_PLAUSIBLE_MPS {
-                continue;
-            }
+    }
+    let fast = |a: &Point, b: &Point| {
+        distance_m((a.lat, a.lon), (b.lat, b.lon)) / (b.t - a.t) > MAX_PLAUSIBLE_MPS
+    };
+    let mut out: Vec<Point> = Vec::with_capacity(ordered.len());
+    for (i, p) in ordered.iter().enumerate() {
+        let spike = match (out.last(), ordered.get(i + 1)) {
+            (Some(prev), Some(next)) => fast(prev, p) && fast(p, next) && !fast(prev, next),
+            _ => false,
+        };
+        if !spike {
+            out.push(*p);
         }
-        out.push(*p);
     }
     out
 }
@@ -123,7 +145,9 @@ fn closure_speed(track: &[Point], dest: (f64, f64), params: &Params) -> f64 {
 /// end of the window cannot swing it.
 fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
-    let (mt, md) = points.iter().fold((0.0, 0.0), |(a, b), (t, d)| (a + t / n, b + d / n));
+    let (mt, md) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, d)| (a + t / n, b + d / n));
     let (mut num, mut den) = (0.0, 0.0);
     for (t, d) in points {
         num += (t - mt) * (d - md);

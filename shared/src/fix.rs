@@ -85,8 +85,14 @@ impl ErrorCode for FixError {
 impl RawFix {
     /// The checks every fix passes, whatever format it came in.
     pub fn check(self, now: DateTime<Utc>) -> Result<Fix, FixError> {
-        let lat = self.lat.filter(|x| x.is_finite() && (-90.0..=90.0).contains(x)).ok_or(FixError::Lat)?;
-        let lon = self.lon.filter(|x| x.is_finite() && (-180.0..=180.0).contains(x)).ok_or(FixError::Lon)?;
+        let lat = self
+            .lat
+            .filter(|x| x.is_finite() && (-90.0..=90.0).contains(x))
+            .ok_or(FixError::Lat)?;
+        let lon = self
+            .lon
+            .filter(|x| x.is_finite() && (-180.0..=180.0).contains(x))
+            .ok_or(FixError::Lon)?;
         let recorded_at = self.recorded_at.ok_or(FixError::RecordedAt)?;
         if recorded_at > now + MAX_FUTURE {
             return Err(FixError::Future);
@@ -101,13 +107,27 @@ impl RawFix {
         let speed_mps = non_negative(self.speed_mps, FixError::Speed)?;
         let accuracy_m = non_negative(self.accuracy_m, FixError::Accuracy)?;
         let heading_deg = match self.heading_deg {
-            Some(h) if !(h.is_finite() && (0.0..=360.0).contains(&h)) => return Err(FixError::Heading),
+            Some(h) if !(h.is_finite() && (0.0..=360.0).contains(&h)) => {
+                return Err(FixError::Heading)
+            }
             h => h.map(|h| h % 360.0),
         };
-        if self.trailer_id.as_deref().is_some_and(|t| !crate::job::valid_id(t)) {
+        if self
+            .trailer_id
+            .as_deref()
+            .is_some_and(|t| !crate::job::valid_id(t))
+        {
             return Err(FixError::TrailerId);
         }
-        Ok(Fix { lat, lon, recorded_at, speed_mps, heading_deg, accuracy_m, trailer_id: self.trailer_id })
+        Ok(Fix {
+            lat,
+            lon,
+            recorded_at,
+            speed_mps,
+            heading_deg,
+            accuracy_m,
+            trailer_id: self.trailer_id,
+        })
     }
 }
 
@@ -123,9 +143,13 @@ pub(crate) fn num(o: &Map<String, Value>, key: &str, e: FixError) -> Result<Opti
 pub fn from_json(v: &Value, now: DateTime<Utc>) -> Result<Fix, FixError> {
     let o = v.as_object().ok_or(FixError::NotAnObject)?;
     let recorded_at = match o.get("recorded_at") {
-        Some(Value::String(s)) => Some(crate::time::parse_timestamp(s).ok_or(FixError::RecordedAt)?),
+        Some(Value::String(s)) => {
+            Some(crate::time::parse_timestamp(s).ok_or(FixError::RecordedAt)?)
+        }
         Some(Value::Number(n)) => Some(
-            n.as_f64().and_then(crate::time::from_epoch_number).ok_or(FixError::RecordedAt)?,
+            n.as_f64()
+                .and_then(crate::time::from_epoch_number)
+                .ok_or(FixError::RecordedAt)?,
         ),
         _ => return Err(FixError::RecordedAt),
     };
@@ -205,18 +229,48 @@ mod tests {
         let cases = [
             (json!(null), "invalid_fix"),
             (json!([1, 2]), "invalid_fix"),
-            (json!({"lat": 91, "lon": 0, "recorded_at": t}), "invalid_lat"),
-            (json!({"lat": "53", "lon": 0, "recorded_at": t}), "invalid_lat"),
+            (
+                json!({"lat": 91, "lon": 0, "recorded_at": t}),
+                "invalid_lat",
+            ),
+            (
+                json!({"lat": "53", "lon": 0, "recorded_at": t}),
+                "invalid_lat",
+            ),
             (json!({"lon": 0, "recorded_at": t}), "invalid_lat"),
-            (json!({"lat": 0, "lon": -181, "recorded_at": t}), "invalid_lon"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": "soon"}), "invalid_recorded_at"),
+            (
+                json!({"lat": 0, "lon": -181, "recorded_at": t}),
+                "invalid_lon",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": "soon"}),
+                "invalid_recorded_at",
+            ),
             (json!({"lat": 0, "lon": 0}), "invalid_recorded_at"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": "2026-05-01T12:06:00Z"}), "recorded_at_in_future"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": "2026-04-20T12:00:00Z"}), "recorded_at_too_old"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": t, "speed_mps": -1}), "invalid_speed"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": t, "heading_deg": 400}), "invalid_heading"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": t, "accuracy_m": "far"}), "invalid_accuracy"),
-            (json!({"lat": 0, "lon": 0, "recorded_at": t, "trailer_id": "a b"}), "invalid_trailer_id"),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": "2026-05-01T12:06:00Z"}),
+                "recorded_at_in_future",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": "2026-04-20T12:00:00Z"}),
+                "recorded_at_too_old",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": t, "speed_mps": -1}),
+                "invalid_speed",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": t, "heading_deg": 400}),
+                "invalid_heading",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": t, "accuracy_m": "far"}),
+                "invalid_accuracy",
+            ),
+            (
+                json!({"lat": 0, "lon": 0, "recorded_at": t, "trailer_id": "a b"}),
+                "invalid_trailer_id",
+            ),
         ];
         for (v, code) in cases {
             assert_eq!(from_json(&v, now()).unwrap_err().code(), code, "{v}");
@@ -226,7 +280,10 @@ mod tests {
     #[test]
     fn batches_are_bounded() {
         let many: Vec<Value> = (0..501).map(|_| json!({})).collect();
-        assert_eq!(body(&json!({"fixes": many})).err(), Some(BodyError::TooMany));
+        assert_eq!(
+            body(&json!({"fixes": many})).err(),
+            Some(BodyError::TooMany)
+        );
         assert_eq!(body(&json!({"fixes": []})).err(), Some(BodyError::Empty));
         assert_eq!(body(&json!({"fixes": {}})).err(), Some(BodyError::Shape));
         assert!(matches!(body(&json!({"lat": 1})), Ok(Body::One(_))));

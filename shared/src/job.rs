@@ -111,28 +111,43 @@ fn invalid(code: &'static str, msg: impl Into<String>) -> JobError {
 /// Ids of jobs, trailers and dispatchers: short, URL-safe, no surprises in logs or SQL.
 pub fn valid_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobError> {
     let d: Destination = serde_json::from_value(v.clone()).map_err(|_| {
-        invalid("invalid_destination", "destination must be {\"lat\", \"lon\", \"address\"?}")
+        invalid(
+            "invalid_destination",
+            "destination must be {\"lat\", \"lon\", \"address\"?}",
+        )
     })?;
     if !(d.lat.is_finite() && (-90.0..=90.0).contains(&d.lat)) {
-        return Err(invalid("invalid_destination", "destination.lat must be within -90..90"));
+        return Err(invalid(
+            "invalid_destination",
+            "destination.lat must be within -90..90",
+        ));
     }
     if !(d.lon.is_finite() && (-180.0..=180.0).contains(&d.lon)) {
-        return Err(invalid("invalid_destination", "destination.lon must be within -180..180"));
+        return Err(invalid(
+            "invalid_destination",
+            "destination.lon must be within -180..180",
+        ));
     }
     if d.address.as_ref().is_some_and(|a| a.chars().count() > 300) {
-        return Err(invalid("invalid_destination", "destination.address is longer than 300 characters"));
+        return Err(invalid(
+            "invalid_destination",
+            "destination.address is longer than 300 characters",
+        ));
     }
     Ok(d)
 }
 
 pub fn validate_trailer_ids(v: &serde_json::Value) -> Result<Vec<String>, JobError> {
     let msg = "trailer_ids must be a list of up to 16 ids (letters, digits, - and _)";
-    let list = v.as_array().ok_or_else(|| invalid("invalid_trailer_ids", msg))?;
+    let list = v
+        .as_array()
+        .ok_or_else(|| invalid("invalid_trailer_ids", msg))?;
     if list.len() > 16 {
         return Err(invalid("invalid_trailer_ids", msg));
     }
@@ -170,7 +185,8 @@ pub struct NewJob {
 }
 
 fn object(v: &serde_json::Value) -> Result<&serde_json::Map<String, serde_json::Value>, JobError> {
-    v.as_object().ok_or_else(|| invalid("invalid_body", "the body must be a JSON object"))
+    v.as_object()
+        .ok_or_else(|| invalid("invalid_body", "the body must be a JSON object"))
 }
 
 /// `POST /api/jobs`. `job_id` is an addition to the contract: a caller may choose the id
@@ -180,7 +196,12 @@ pub fn validate_new_job(v: &serde_json::Value) -> Result<NewJob, JobError> {
     let job_id = match o.get("job_id") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) if valid_id(s) => Some(s.clone()),
-        Some(_) => return Err(invalid("invalid_job_id", "job_id must be 1-64 letters, digits, - or _")),
+        Some(_) => {
+            return Err(invalid(
+                "invalid_job_id",
+                "job_id must be 1-64 letters, digits, - or _",
+            ))
+        }
     };
     let customer_name = match o.get("customer_name").and_then(|x| x.as_str()) {
         Some(s) if !s.trim().is_empty() && s.chars().count() <= 120 => s.trim().to_string(),
@@ -212,7 +233,14 @@ pub fn validate_new_job(v: &serde_json::Value) -> Result<NewJob, JobError> {
         None | Some(serde_json::Value::Null) => JobStatus::Scheduled,
         Some(v) => validate_status(v)?,
     };
-    Ok(NewJob { job_id, customer_name, customer_phone, destination, trailer_ids, status })
+    Ok(NewJob {
+        job_id,
+        customer_name,
+        customer_phone,
+        destination,
+        trailer_ids,
+        status,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -224,8 +252,14 @@ pub struct JobPatch {
 
 pub fn validate_patch(v: &serde_json::Value) -> Result<JobPatch, JobError> {
     let o = object(v)?;
-    if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "status" | "destination" | "trailer_ids")) {
-        return Err(invalid("unknown_field", format!("{k} cannot be changed; use status, destination or trailer_ids")));
+    if let Some(k) = o
+        .keys()
+        .find(|k| !matches!(k.as_str(), "status" | "destination" | "trailer_ids"))
+    {
+        return Err(invalid(
+            "unknown_field",
+            format!("{k} cannot be changed; use status, destination or trailer_ids"),
+        ));
     }
     let patch = JobPatch {
         status: o.get("status").map(validate_status).transpose()?,
@@ -233,7 +267,10 @@ pub fn validate_patch(v: &serde_json::Value) -> Result<JobPatch, JobError> {
         trailer_ids: o.get("trailer_ids").map(validate_trailer_ids).transpose()?,
     };
     if patch == JobPatch::default() {
-        return Err(invalid("empty_patch", "give at least one of status, destination, trailer_ids"));
+        return Err(invalid(
+            "empty_patch",
+            "give at least one of status, destination, trailer_ids",
+        ));
     }
     Ok(patch)
 }
@@ -269,12 +306,30 @@ mod tests {
         assert_eq!(j.status, JobStatus::Scheduled);
         let cases = [
             (json!([]), "invalid_body"),
-            (json!({"customer_name": "", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}}), "invalid_customer_name"),
-            (json!({"customer_name": "A", "customer_phone": "555", "destination": {"lat": 1, "lon": 1}}), "invalid_phone"),
-            (json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 91, "lon": 1}}), "invalid_destination"),
-            (json!({"customer_name": "A", "customer_phone": "+15551234567"}), "invalid_destination"),
-            (json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}, "status": "flying"}), "invalid_status"),
-            (json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}, "trailer_ids": ["../x"]}), "invalid_trailer_ids"),
+            (
+                json!({"customer_name": "", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}}),
+                "invalid_customer_name",
+            ),
+            (
+                json!({"customer_name": "A", "customer_phone": "555", "destination": {"lat": 1, "lon": 1}}),
+                "invalid_phone",
+            ),
+            (
+                json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 91, "lon": 1}}),
+                "invalid_destination",
+            ),
+            (
+                json!({"customer_name": "A", "customer_phone": "+15551234567"}),
+                "invalid_destination",
+            ),
+            (
+                json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}, "status": "flying"}),
+                "invalid_status",
+            ),
+            (
+                json!({"customer_name": "A", "customer_phone": "+15551234567", "destination": {"lat": 1, "lon": 1}, "trailer_ids": ["../x"]}),
+                "invalid_trailer_ids",
+            ),
         ];
         for (v, code) in cases {
             assert_eq!(validate_new_job(&v).unwrap_err().code(), code, "{v}");
@@ -283,8 +338,21 @@ mod tests {
 
     #[test]
     fn patches_need_something_known() {
-        assert_eq!(validate_patch(&json!({})).unwrap_err().code(), "empty_patch");
-        assert_eq!(validate_patch(&json!({"customer_phone": "+1"})).unwrap_err().code(), "unknown_field");
-        assert_eq!(validate_patch(&json!({"status": "at_site"})).unwrap().status, Some(JobStatus::AtSite));
+        assert_eq!(
+            validate_patch(&json!({})).unwrap_err().code(),
+            "empty_patch"
+        );
+        assert_eq!(
+            validate_patch(&json!({"customer_phone": "+1"}))
+                .unwrap_err()
+                .code(),
+            "unknown_field"
+        );
+        assert_eq!(
+            validate_patch(&json!({"status": "at_site"}))
+                .unwrap()
+                .status,
+            Some(JobStatus::AtSite)
+        );
     }
 }

@@ -19,7 +19,11 @@ pub fn from_epoch_number(n: f64) -> Option<DateTime<Utc>> {
     if !n.is_finite() || n < 0.0 {
         return None;
     }
-    let ms = if n >= EPOCH_MS_THRESHOLD { n } else { n * 1000.0 };
+    let ms = if n >= EPOCH_MS_THRESHOLD {
+        n
+    } else {
+        n * 1000.0
+    };
     if ms > 32_503_680_000_000.0 {
         return None; // past year 3000: a unit mix-up, not a time
     }
@@ -67,12 +71,22 @@ mod tests {
         let d = parse_timestamp("2023-11-14 22:13:20").unwrap();
         let e = parse_timestamp("2023-11-14T23:13:20+01:00").unwrap();
         assert!(a == b && b == c && c == d && d == e);
-        assert_eq!(parse_timestamp("1700000000.5").unwrap().timestamp_millis(), 1_700_000_000_500);
+        assert_eq!(
+            parse_timestamp("1700000000.5").unwrap().timestamp_millis(),
+            1_700_000_000_500
+        );
     }
 
     #[test]
     fn garbage_is_not_a_time() {
-        for s in ["", "yesterday", "2023-13-45T00:00:00Z", "-5", "1e400", "99999999999999999999"] {
+        for s in [
+            "",
+            "yesterday",
+            "2023-13-45T00:00:00Z",
+            "-5",
+            "1e400",
+            "99999999999999999999",
+        ] {
             assert!(parse_timestamp(s).is_none(), "{s}");
         }
     }

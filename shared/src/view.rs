@@ -86,16 +86,28 @@ pub const TRAIL_MAX: usize = 60;
 
 /// Builds the customer's view from the job and its recent fixes (any order, any trailers).
 /// With several trailers, the view follows the one expected to arrive first.
-pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
-    fixes.sort_by(|a, b| (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at)));
+pub fn location_view(
+    job: &JobFacts,
+    mut fixes: Vec<StoredFix>,
+    company_phone: Option<String>,
+) -> LocationView {
+    fixes.sort_by(|a, b| {
+        (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at))
+    });
     let dest = (job.destination.lat, job.destination.lon);
     let mut best: Option<(f64, &[StoredFix], Option<eta::Estimate>)> = None;
     for track in fixes.chunk_by(|a, b| a.trailer_id == b.trailer_id) {
-        let points: Vec<eta::Point> = track.iter().map(|f| eta::Point::new(f.recorded_at, f.lat, f.lon)).collect();
+        let points: Vec<eta::Point> = track
+            .iter()
+            .map(|f| eta::Point::new(f.recorded_at, f.lat, f.lon))
+            .collect();
         let est = eta::estimate(&points, dest);
         let last = track.last().expect("chunks are never empty");
         // Rank by ETA; without one, by distance at a walking pace so an estimate wins ties.
-        let rank = est.map_or_else(|| eta::distance_m((last.lat, last.lon), dest) / 1.0, |e| e.seconds);
+        let rank = est.map_or_else(
+            || eta::distance_m((last.lat, last.lon), dest) / 1.0,
+            |e| e.seconds,
+        );
         if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             best = Some((rank, track, est));
         }
@@ -120,7 +132,11 @@ pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: O
             let start = track.len().saturating_sub(TRAIL_MAX);
             let trail = track[start..]
                 .iter()
-                .map(|f| TrailPoint { lat: f.lat, lon: f.lon, recorded_at: f.recorded_at })
+                .map(|f| TrailPoint {
+                    lat: f.lat,
+                    lon: f.lon,
+                    recorded_at: f.recorded_at,
+                })
                 .collect();
             (Some(position), eta, trail, Some(last.recorded_at))
         }
@@ -148,12 +164,29 @@ mod tests {
     }
 
     fn fix(trailer: &str, min: i64, lat: f64) -> StoredFix {
-        StoredFix { trailer_id: trailer.into(), lat, lon: 0.0, recorded_at: t0() + Duration::minutes(min), speed_mps: None, heading_deg: None, accuracy_m: None }
+        StoredFix {
+            trailer_id: trailer.into(),
+            lat,
+            lon: 0.0,
+            recorded_at: t0() + Duration::minutes(min),
+            speed_mps: None,
+            heading_deg: None,
+            accuracy_m: None,
+        }
     }
 
     fn job(status: JobStatus) -> JobFacts {
-        JobFacts { job_id: "j".into(), status, trailer_count: 2,
-            destination: Destination { lat: 1.0, lon: 0.0, address: None }, updated_at: t0() }
+        JobFacts {
+            job_id: "j".into(),
+            status,
+            trailer_count: 2,
+            destination: Destination {
+                lat: 1.0,
+                lon: 0.0,
+                address: None,
+            },
+            updated_at: t0(),
+        }
     }
 
     #[test]
@@ -177,7 +210,10 @@ mod tests {
         let fixes = vec![fix("a", 5, 0.5), fix("a", 1, 0.1), fix("a", 3, 0.3)];
         let v = location_view(&job(JobStatus::EnRoute), fixes, None);
         assert_eq!(v.position.unwrap().lat, 0.5);
-        assert_eq!(v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(), vec![0.1, 0.3, 0.5]);
+        assert_eq!(
+            v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(),
+            vec![0.1, 0.3, 0.5]
+        );
     }
 
     #[test]

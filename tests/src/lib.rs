@@ -8,11 +8,13 @@ use qdn_shared::token::{self, Claims, Scope};
 use serde_json::{json, Value};
 
 pub fn base() -> String {
-    std::env::var("QDN_BASE_URL").expect("QDN_BASE_URL is not set: run these tests with `cargo xtask test`")
+    std::env::var("QDN_BASE_URL")
+        .expect("QDN_BASE_URL is not set: run these tests with `cargo xtask test`")
 }
 
 pub fn secret() -> String {
-    std::env::var("QDN_JWT_SECRET").expect("QDN_JWT_SECRET is not set: run these tests with `cargo xtask test`")
+    std::env::var("QDN_JWT_SECRET")
+        .expect("QDN_JWT_SECRET is not set: run these tests with `cargo xtask test`")
 }
 
 pub fn env_or(name: &str, default: &str) -> String {
@@ -23,7 +25,11 @@ pub fn env_or(name: &str, default: &str) -> String {
 pub fn uid(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}{}{}{n}", std::process::id(), Utc::now().timestamp_subsec_nanos() % 100_000)
+    format!(
+        "{prefix}{}{}{n}",
+        std::process::id(),
+        Utc::now().timestamp_subsec_nanos() % 100_000
+    )
 }
 
 pub fn claims(scope: Scope) -> Claims {
@@ -73,16 +79,29 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
     }
 
     /// Asserts the contract's error shape and code.
     pub fn expect_error(&self, status: u16, code: &str) -> &Self {
-        assert_eq!(self.status, status, "expected {status} {code}, got {}: {}", self.status, self.body);
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {}: {}",
+            self.status, self.body
+        );
         let v = self.json();
         assert_eq!(v["error"], code, "{}", self.body);
-        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", self.body);
-        assert!(self.header("content-type").is_some_and(|c| c.contains("application/json")));
+        assert!(
+            v["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.body
+        );
+        assert!(self
+            .header("content-type")
+            .is_some_and(|c| c.contains("application/json")));
         self
     }
 }
@@ -92,7 +111,10 @@ pub struct Req {
 }
 
 pub fn req(method: &str, path: &str) -> Req {
-    Req { inner: ureq::request(method, &format!("{}{path}", base())).timeout(std::time::Duration::from_secs(30)) }
+    Req {
+        inner: ureq::request(method, &format!("{}{path}", base()))
+            .timeout(std::time::Duration::from_secs(30)),
+    }
 }
 
 impl Req {
@@ -101,7 +123,9 @@ impl Req {
     }
 
     pub fn header(self, k: &str, v: &str) -> Self {
-        Req { inner: self.inner.set(k, v) }
+        Req {
+            inner: self.inner.set(k, v),
+        }
     }
 
     pub fn send(self) -> Resp {
@@ -113,7 +137,11 @@ impl Req {
     }
 
     pub fn body(self, content_type: &str, body: &str) -> Resp {
-        resp(self.inner.set("Content-Type", content_type).send_string(body))
+        resp(
+            self.inner
+                .set("Content-Type", content_type)
+                .send_string(body),
+        )
     }
 }
 
@@ -124,9 +152,17 @@ fn resp(r: Result<ureq::Response, ureq::Error>) -> Resp {
         Err(e) => panic!("request failed: {e}"),
     };
     let status = r.status();
-    let headers = r.headers_names().into_iter().filter_map(|n| r.header(&n).map(|v| (n.clone(), v.to_string()))).collect();
+    let headers = r
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| r.header(&n).map(|v| (n.clone(), v.to_string())))
+        .collect();
     let body = r.into_string().unwrap_or_default();
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// A demo destination (Liverpool) and positions approaching it from the south.
@@ -147,11 +183,16 @@ pub fn create_job(trailers: &[&str], status: &str) -> (String, String) {
     }));
     assert_eq!(r.status, 201, "{}", r.body);
     let v = r.json();
-    (v["job_id"].as_str().unwrap().to_string(), v["track_token"].as_str().unwrap().to_string())
+    (
+        v["job_id"].as_str().unwrap().to_string(),
+        v["track_token"].as_str().unwrap().to_string(),
+    )
 }
 
 pub fn post_fix(job_id: &str, token: &str, fix: Value) -> Resp {
-    req("POST", &format!("/api/jobs/{job_id}/location")).bearer(token).json(&fix)
+    req("POST", &format!("/api/jobs/{job_id}/location"))
+        .bearer(token)
+        .json(&fix)
 }
 
 pub fn location(track_token: &str) -> Resp {
@@ -161,7 +202,9 @@ pub fn location(track_token: &str) -> Resp {
 /// Registers `device_id` on a new trailer; returns the trailer id.
 pub fn register_device(device_id: &str) -> String {
     let trailer = uid("TR");
-    let r = req("PUT", &format!("/api/trailers/{trailer}")).bearer(&dispatch()).json(&json!({ "device_id": device_id }));
+    let r = req("PUT", &format!("/api/trailers/{trailer}"))
+        .bearer(&dispatch())
+        .json(&json!({ "device_id": device_id }));
     assert_eq!(r.status, 200, "{}", r.body);
     trailer
 }

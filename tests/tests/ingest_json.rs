@@ -14,13 +14,23 @@ fn a_fix_becomes_the_position_and_a_resend_is_a_duplicate() {
     let f = fix(3, -5);
     let r = post_fix(&job, &ingest(&job), f.clone());
     assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(r.json(), json!({"accepted": 1, "duplicates": 0, "rejected": []}));
+    assert_eq!(
+        r.json(),
+        json!({"accepted": 1, "duplicates": 0, "rejected": []})
+    );
     let again = post_fix(&job, &ingest(&job), f.clone()).json();
-    assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
     let v = location(&track).json();
     assert_eq!(v["position"]["lat"], f["lat"]);
     assert_eq!(v["position"]["speed_mps"], 8.0);
-    assert_eq!(v["trail"].as_array().unwrap().len(), 1, "the duplicate was stored twice");
+    assert_eq!(
+        v["trail"].as_array().unwrap().len(),
+        1,
+        "the duplicate was stored twice"
+    );
 }
 
 #[test]
@@ -33,7 +43,10 @@ fn a_late_older_fix_never_becomes_the_position() {
     assert_eq!(v["position"]["lat"], newest["lat"]);
     let trail = v["trail"].as_array().unwrap();
     assert_eq!(trail.len(), 2);
-    assert!(trail[0]["recorded_at"].as_str() < trail[1]["recorded_at"].as_str(), "trail is oldest first");
+    assert!(
+        trail[0]["recorded_at"].as_str() < trail[1]["recorded_at"].as_str(),
+        "trail is oldest first"
+    );
 }
 
 #[test]
@@ -49,19 +62,42 @@ fn a_batch_is_accepted_fix_by_fix() {
     let v = r.json();
     assert_eq!(v["accepted"], 7);
     assert_eq!(v["duplicates"], 1);
-    let rejected: Vec<(u64, String)> = v["rejected"].as_array().unwrap().iter()
-        .map(|x| (x["index"].as_u64().unwrap(), x["error"].as_str().unwrap().to_string())).collect();
-    assert_eq!(rejected, vec![(3, "invalid_lat".into()), (6, "recorded_at_in_future".into()), (8, "invalid_fix".into())]);
-    assert_eq!(location(&track).json()["trail"].as_array().unwrap().len(), 7);
+    let rejected: Vec<(u64, String)> = v["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["index"].as_u64().unwrap(),
+                x["error"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (3, "invalid_lat".into()),
+            (6, "recorded_at_in_future".into()),
+            (8, "invalid_fix".into())
+        ]
+    );
+    assert_eq!(
+        location(&track).json()["trail"].as_array().unwrap().len(),
+        7
+    );
 }
 
 #[test]
 fn batches_are_bounded() {
     let (job, _) = create_job(&[], "en_route");
-    let fixes: Vec<Value> = (0..501).map(|i| json!({"lat": 53.4, "lon": -2.9, "recorded_at": at(-600 + i)})).collect();
+    let fixes: Vec<Value> = (0..501)
+        .map(|i| json!({"lat": 53.4, "lon": -2.9, "recorded_at": at(-600 + i)}))
+        .collect();
     post_fix(&job, &ingest(&job), json!({"fixes": fixes})).expect_error(400, "batch_too_large");
     post_fix(&job, &ingest(&job), json!({"fixes": []})).expect_error(400, "empty_batch");
-    let fixes: Vec<Value> = (0..500).map(|i| json!({"lat": 53.4, "lon": -2.9, "recorded_at": at(-600 + i)})).collect();
+    let fixes: Vec<Value> = (0..500)
+        .map(|i| json!({"lat": 53.4, "lon": -2.9, "recorded_at": at(-600 + i)}))
+        .collect();
     let r = post_fix(&job, &ingest(&job), json!({"fixes": fixes}));
     assert_eq!(r.json()["accepted"], 500, "{}", r.body);
 }
@@ -71,15 +107,39 @@ fn single_bad_fixes_get_their_own_codes() {
     let (job, _) = create_job(&[], "en_route");
     let t = ingest(&job);
     let cases = [
-        (json!({"lat": 91, "lon": 0, "recorded_at": at(0)}), "invalid_lat"),
-        (json!({"lat": 0, "lon": 181, "recorded_at": at(0)}), "invalid_lon"),
-        (json!({"lat": 0, "lon": 0, "recorded_at": "yesterday"}), "invalid_recorded_at"),
+        (
+            json!({"lat": 91, "lon": 0, "recorded_at": at(0)}),
+            "invalid_lat",
+        ),
+        (
+            json!({"lat": 0, "lon": 181, "recorded_at": at(0)}),
+            "invalid_lon",
+        ),
+        (
+            json!({"lat": 0, "lon": 0, "recorded_at": "yesterday"}),
+            "invalid_recorded_at",
+        ),
         (json!({"lat": 0, "lon": 0}), "invalid_recorded_at"),
-        (json!({"lat": 0, "lon": 0, "recorded_at": at(600)}), "recorded_at_in_future"),
-        (json!({"lat": 0, "lon": 0, "recorded_at": at(-8 * 86400)}), "recorded_at_too_old"),
-        (json!({"lat": 0, "lon": 0, "recorded_at": at(0), "speed_mps": -3}), "invalid_speed"),
-        (json!({"lat": "53", "lon": 0, "recorded_at": at(0)}), "invalid_lat"),
-        (json!({"lat": 0, "lon": 0, "recorded_at": at(0), "trailer_id": "not-on-job"}), "invalid_trailer_id"),
+        (
+            json!({"lat": 0, "lon": 0, "recorded_at": at(600)}),
+            "recorded_at_in_future",
+        ),
+        (
+            json!({"lat": 0, "lon": 0, "recorded_at": at(-8 * 86400)}),
+            "recorded_at_too_old",
+        ),
+        (
+            json!({"lat": 0, "lon": 0, "recorded_at": at(0), "speed_mps": -3}),
+            "invalid_speed",
+        ),
+        (
+            json!({"lat": "53", "lon": 0, "recorded_at": at(0)}),
+            "invalid_lat",
+        ),
+        (
+            json!({"lat": 0, "lon": 0, "recorded_at": at(0), "trailer_id": "not-on-job"}),
+            "invalid_trailer_id",
+        ),
         (json!(null), "invalid_body"),
         (json!([1, 2]), "invalid_body"),
     ];
@@ -91,7 +151,13 @@ fn single_bad_fixes_get_their_own_codes() {
 #[test]
 fn a_finished_job_takes_no_fixes() {
     let (job, _) = create_job(&[], "at_site");
-    assert_eq!(req("PATCH", &format!("/api/jobs/{job}")).bearer(&dispatch()).json(&json!({"status": "completed"})).status, 200);
+    assert_eq!(
+        req("PATCH", &format!("/api/jobs/{job}"))
+            .bearer(&dispatch())
+            .json(&json!({"status": "completed"}))
+            .status,
+        200
+    );
     post_fix(&job, &ingest(&job), fix(1, 0)).expect_error(409, "job_closed");
 }
 

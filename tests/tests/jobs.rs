@@ -32,8 +32,15 @@ fn a_track_token_sees_no_dispatcher_data() {
     assert_eq!(customer.status, 200, "{}", customer.body);
     let c = customer.json();
     assert_eq!(c["job_id"], job.as_str());
-    assert!(c.get("customer_phone").is_none() && c.get("customer_name").is_none() && c.get("trailer_ids").is_none());
-    let d = req("GET", &format!("/api/jobs/{job}")).bearer(&dispatch()).send().json();
+    assert!(
+        c.get("customer_phone").is_none()
+            && c.get("customer_name").is_none()
+            && c.get("trailer_ids").is_none()
+    );
+    let d = req("GET", &format!("/api/jobs/{job}"))
+        .bearer(&dispatch())
+        .send()
+        .json();
     assert_eq!(d["customer_phone"], "+15550109999");
     assert_eq!(d["trailer_ids"], json!(["TRx"]));
 }
@@ -41,7 +48,11 @@ fn a_track_token_sees_no_dispatcher_data() {
 #[test]
 fn status_follows_the_allowed_transitions() {
     let (job, track) = create_job(&[], "scheduled");
-    let patch = |status: &str| req("PATCH", &format!("/api/jobs/{job}")).bearer(&dispatch()).json(&json!({"status": status}));
+    let patch = |status: &str| {
+        req("PATCH", &format!("/api/jobs/{job}"))
+            .bearer(&dispatch())
+            .json(&json!({"status": status}))
+    };
     patch("completed").expect_error(409, "invalid_transition");
     for s in ["en_route", "at_site", "en_route_next", "completed"] {
         let r = patch(s);
@@ -62,12 +73,26 @@ fn patch_moves_the_destination_and_trailers() {
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["destination"]["address"], "New place");
-    let mut t: Vec<String> = v["trailer_ids"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+    let mut t: Vec<String> = v["trailer_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
     t.sort();
     assert_eq!(t, vec!["TR2x", "TR3x"]);
-    req("PATCH", &format!("/api/jobs/{job}")).bearer(&dispatch()).json(&json!({})).expect_error(400, "empty_patch");
-    req("PATCH", &format!("/api/jobs/{job}")).bearer(&dispatch()).json(&json!({"customer_phone": "+1"})).expect_error(400, "unknown_field");
-    req("PATCH", "/api/jobs/job_missing_1").bearer(&dispatch()).json(&json!({"status": "at_site"})).expect_error(404, "job_not_found");
+    req("PATCH", &format!("/api/jobs/{job}"))
+        .bearer(&dispatch())
+        .json(&json!({}))
+        .expect_error(400, "empty_patch");
+    req("PATCH", &format!("/api/jobs/{job}"))
+        .bearer(&dispatch())
+        .json(&json!({"customer_phone": "+1"}))
+        .expect_error(400, "unknown_field");
+    req("PATCH", "/api/jobs/job_missing_1")
+        .bearer(&dispatch())
+        .json(&json!({"status": "at_site"}))
+        .expect_error(404, "job_not_found");
 }
 
 #[test]
@@ -76,16 +101,31 @@ fn bad_job_bodies_get_clear_errors() {
     post(json!([])).expect_error(400, "invalid_body");
     post(json!({"customer_name": "A", "customer_phone": "12345", "destination": {"lat": 1, "lon": 1}})).expect_error(400, "invalid_phone");
     post(json!({"customer_name": "A", "customer_phone": "+15550100001", "destination": {"lat": 100, "lon": 1}})).expect_error(400, "invalid_destination");
-    req("POST", "/api/jobs").bearer(&dispatch()).body("application/json", "{not json").expect_error(400, "invalid_json");
-    req("POST", "/api/jobs").bearer(&dispatch()).body("text/plain", "{}").expect_error(415, "unsupported_media_type");
+    req("POST", "/api/jobs")
+        .bearer(&dispatch())
+        .body("application/json", "{not json")
+        .expect_error(400, "invalid_json");
+    req("POST", "/api/jobs")
+        .bearer(&dispatch())
+        .body("text/plain", "{}")
+        .expect_error(415, "unsupported_media_type");
 }
 
 #[test]
 fn a_chosen_job_id_is_idempotent() {
     let id = uid("job_fixed_");
     let body = json!({"job_id": id, "customer_name": "A", "customer_phone": "+15550100001", "destination": {"lat": 1, "lon": 1}});
-    assert_eq!(req("POST", "/api/jobs").bearer(&dispatch()).json(&body).status, 201);
-    req("POST", "/api/jobs").bearer(&dispatch()).json(&body).expect_error(409, "job_exists");
+    assert_eq!(
+        req("POST", "/api/jobs")
+            .bearer(&dispatch())
+            .json(&body)
+            .status,
+        201
+    );
+    req("POST", "/api/jobs")
+        .bearer(&dispatch())
+        .json(&body)
+        .expect_error(409, "job_exists");
 }
 
 #[test]
@@ -93,8 +133,23 @@ fn devices_belong_to_one_trailer() {
     let device = uid("dev-");
     let trailer = register_device(&device);
     // Re-registering the same pair is fine; another trailer cannot take it.
-    assert_eq!(req("PUT", &format!("/api/trailers/{trailer}")).bearer(&dispatch()).json(&json!({"device_id": device})).status, 200);
-    req("PUT", "/api/trailers/TRother").bearer(&dispatch()).json(&json!({"device_id": device})).expect_error(409, "device_in_use");
-    req("PUT", "/api/trailers/TRother").bearer(&dispatch()).json(&json!({"device_id": "a b"})).expect_error(400, "invalid_device_id");
-    req("PUT", "/api/trailers/TRother").bearer(&track("job_x")).json(&json!({"device_id": "x"})).expect_error(403, "forbidden_scope");
+    assert_eq!(
+        req("PUT", &format!("/api/trailers/{trailer}"))
+            .bearer(&dispatch())
+            .json(&json!({"device_id": device}))
+            .status,
+        200
+    );
+    req("PUT", "/api/trailers/TRother")
+        .bearer(&dispatch())
+        .json(&json!({"device_id": device}))
+        .expect_error(409, "device_in_use");
+    req("PUT", "/api/trailers/TRother")
+        .bearer(&dispatch())
+        .json(&json!({"device_id": "a b"}))
+        .expect_error(400, "invalid_device_id");
+    req("PUT", "/api/trailers/TRother")
+        .bearer(&track("job_x"))
+        .json(&json!({"device_id": "x"}))
+        .expect_error(403, "forbidden_scope");
 }

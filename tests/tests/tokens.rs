@@ -8,7 +8,11 @@ use qdn_shared::token::Scope;
 use qdn_tests::*;
 use serde_json::json;
 
-fn forge(header: serde_json::Value, payload: serde_json::Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+fn forge(
+    header: serde_json::Value,
+    payload: serde_json::Value,
+    sign: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
     let h = URL_SAFE_NO_PAD.encode(header.to_string());
     let p = URL_SAFE_NO_PAD.encode(payload.to_string());
     let input = format!("{h}.{p}");
@@ -20,14 +24,26 @@ fn exp() -> i64 {
 }
 
 fn assert_no_leak(r: &Resp, other_job: &str) {
-    assert!(!r.body.contains(other_job), "response mentions another job: {}", r.body);
-    assert!(!r.body.contains("Test Customer") && !r.body.contains("+1555010"), "response leaks customer data: {}", r.body);
+    assert!(
+        !r.body.contains(other_job),
+        "response mentions another job: {}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("Test Customer") && !r.body.contains("+1555010"),
+        "response leaks customer data: {}",
+        r.body
+    );
 }
 
 #[test]
 fn alg_none_is_refused() {
     let (job, _) = create_job(&[], "en_route");
-    let t = forge(json!({"alg": "none", "typ": "JWT"}), json!({"scope": "track", "job_id": job, "exp": exp()}), |_| vec![]);
+    let t = forge(
+        json!({"alg": "none", "typ": "JWT"}),
+        json!({"scope": "track", "job_id": job, "exp": exp()}),
+        |_| vec![],
+    );
     location(&t).expect_error(401, "token_algorithm");
     let t = format!("{}.", t.trim_end_matches('.')); // "none" tokens usually end with an empty signature
     assert_eq!(location(&t).status, 401);
@@ -36,11 +52,15 @@ fn alg_none_is_refused() {
 #[test]
 fn hs512_is_refused() {
     let (job, _) = create_job(&[], "en_route");
-    let t = forge(json!({"alg": "HS512", "typ": "JWT"}), json!({"scope": "track", "job_id": job, "exp": exp()}), |m| {
-        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret().as_bytes()).unwrap();
-        mac.update(m);
-        mac.finalize().into_bytes().to_vec()
-    });
+    let t = forge(
+        json!({"alg": "HS512", "typ": "JWT"}),
+        json!({"scope": "track", "job_id": job, "exp": exp()}),
+        |m| {
+            let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret().as_bytes()).unwrap();
+            mac.update(m);
+            mac.finalize().into_bytes().to_vec()
+        },
+    );
     location(&t).expect_error(401, "token_algorithm");
 }
 
@@ -85,18 +105,31 @@ fn wrong_audience_is_refused() {
 #[test]
 fn track_token_cannot_post_fixes() {
     let (job, track) = create_job(&[], "en_route");
-    post_fix(&job, &track, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})).expect_error(403, "forbidden_scope");
+    post_fix(
+        &job,
+        &track,
+        json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}),
+    )
+    .expect_error(403, "forbidden_scope");
 }
 
 #[test]
 fn ingest_token_for_another_job_is_refused_like_a_missing_job() {
     let (job_a, _) = create_job(&[], "en_route");
     let (job_b, _) = create_job(&[], "en_route");
-    let r = post_fix(&job_b, &ingest(&job_a), json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}));
+    let r = post_fix(
+        &job_b,
+        &ingest(&job_a),
+        json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}),
+    );
     r.expect_error(404, "job_not_found");
     assert_no_leak(&r, &job_b);
     // Exactly what a job that does not exist gets.
-    let r2 = post_fix("job_does_not_exist", &ingest(&job_a), json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}));
+    let r2 = post_fix(
+        "job_does_not_exist",
+        &ingest(&job_a),
+        json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}),
+    );
     r2.expect_error(404, "job_not_found");
     assert_eq!(r.body, r2.body);
 }
@@ -105,9 +138,15 @@ fn ingest_token_for_another_job_is_refused_like_a_missing_job() {
 fn no_token_is_refused() {
     let (job, _) = create_job(&[], "en_route");
     post_fix(&job, "", json!({})).expect_error(401, "token_malformed");
-    req("POST", &format!("/api/jobs/{job}/location")).json(&json!({})).expect_error(401, "token_missing");
-    req("GET", &format!("/api/jobs/{job}/location")).send().expect_error(401, "token_missing");
-    req("POST", "/api/jobs").json(&json!({})).expect_error(401, "token_missing");
+    req("POST", &format!("/api/jobs/{job}/location"))
+        .json(&json!({}))
+        .expect_error(401, "token_missing");
+    req("GET", &format!("/api/jobs/{job}/location"))
+        .send()
+        .expect_error(401, "token_missing");
+    req("POST", "/api/jobs")
+        .json(&json!({}))
+        .expect_error(401, "token_missing");
 }
 
 #[test]
@@ -117,37 +156,77 @@ fn track_token_cannot_create_a_job() {
         "customer_name": "X", "customer_phone": "+15550100001", "destination": {"lat": 1, "lon": 1}
     }));
     r.expect_error(403, "forbidden_scope");
-    req("PATCH", &format!("/api/jobs/{job}")).bearer(&track).json(&json!({"status": "completed"})).expect_error(403, "forbidden_scope");
-    req("POST", "/api/tokens").bearer(&track).json(&json!({"scope": "dispatch"})).expect_error(403, "forbidden_scope");
+    req("PATCH", &format!("/api/jobs/{job}"))
+        .bearer(&track)
+        .json(&json!({"status": "completed"}))
+        .expect_error(403, "forbidden_scope");
+    req("POST", "/api/tokens")
+        .bearer(&track)
+        .json(&json!({"scope": "dispatch"}))
+        .expect_error(403, "forbidden_scope");
 }
 
 #[test]
 fn a_track_token_never_reads_another_job() {
     let (job_a, track_a) = create_job(&[], "en_route");
     let (job_b, _) = create_job(&[], "en_route");
-    let r = req("GET", &format!("/api/jobs/{job_b}/location")).bearer(&track_a).send();
+    let r = req("GET", &format!("/api/jobs/{job_b}/location"))
+        .bearer(&track_a)
+        .send();
     r.expect_error(404, "job_not_found");
     assert_no_leak(&r, &job_b);
-    let r = req("GET", &format!("/api/jobs/{job_b}")).bearer(&track_a).send();
+    let r = req("GET", &format!("/api/jobs/{job_b}"))
+        .bearer(&track_a)
+        .send();
     r.expect_error(404, "job_not_found");
     // Its own job, both ways.
-    assert_eq!(req("GET", &format!("/api/jobs/{job_a}/location")).bearer(&track_a).send().status, 200);
+    assert_eq!(
+        req("GET", &format!("/api/jobs/{job_a}/location"))
+            .bearer(&track_a)
+            .send()
+            .status,
+        200
+    );
     assert_eq!(location(&track_a).status, 200);
 }
 
 #[test]
 fn tokens_are_minted_for_dispatch_only_and_work() {
     let (job, _) = create_job(&[], "en_route");
-    let r = req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track", "job_id": job, "ttl_s": 600}));
+    let r = req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "track", "job_id": job, "ttl_s": 600}));
     assert_eq!(r.status, 201, "{}", r.body);
     let t = r.json()["token"].as_str().unwrap().to_string();
     assert_eq!(location(&t).json()["job_id"], job.as_str());
-    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track"})).expect_error(400, "missing_job_id");
-    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "root"})).expect_error(400, "invalid_scope");
-    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "track", "job_id": "job_nope"})).expect_error(404, "job_not_found");
-    req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "dispatch", "ttl_s": -5})).expect_error(400, "invalid_ttl");
+    req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "track"}))
+        .expect_error(400, "missing_job_id");
+    req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "root"}))
+        .expect_error(400, "invalid_scope");
+    req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "track", "job_id": "job_nope"}))
+        .expect_error(404, "job_not_found");
+    req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "dispatch", "ttl_s": -5}))
+        .expect_error(400, "invalid_ttl");
     // An ingest token from the API can post fixes for its job.
-    let r = req("POST", "/api/tokens").bearer(&dispatch()).json(&json!({"scope": "ingest", "job_id": job}));
+    let r = req("POST", "/api/tokens")
+        .bearer(&dispatch())
+        .json(&json!({"scope": "ingest", "job_id": job}));
     let t = r.json()["token"].as_str().unwrap().to_string();
-    assert_eq!(post_fix(&job, &t, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})).status, 202);
+    assert_eq!(
+        post_fix(
+            &job,
+            &t,
+            json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})
+        )
+        .status,
+        202
+    );
 }

@@ -38,14 +38,20 @@ pub async fn location(token: &str, etag: Option<&str>) -> Result<Fetched, ApiErr
         return Ok(Fetched::NotModified);
     }
     let text = match resp.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
         Err(_) => String::new(),
     };
     if status >= 500 || status == 0 || status == 429 {
         return Err(ApiError::Unavailable);
     }
     if status != 200 {
-        let code = serde_json::from_str::<ErrorBody>(&text).map(|e| e.error).unwrap_or_default();
+        let code = serde_json::from_str::<ErrorBody>(&text)
+            .map(|e| e.error)
+            .unwrap_or_default();
         return Err(ApiError::Refused { status, code });
     }
     let view: LocationView = serde_json::from_str(&text).map_err(|_| ApiError::Unavailable)?;

@@ -78,11 +78,19 @@ pub fn status_headline(s: JobStatus) -> &'static str {
 
 /// What to tell a person whose link the API refused.
 pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String) {
-    let contact = phone.map(|p| format!(" Text or call us at {p}.")).unwrap_or_default();
+    let contact = phone
+        .map(|p| format!(" Text or call us at {p}."))
+        .unwrap_or_default();
     match (status, code) {
-        (_, "token_expired") => ("This tracking link has expired".into(), format!("Links stop working after a while.{contact}")),
+        (_, "token_expired") => (
+            "This tracking link has expired".into(),
+            format!("Links stop working after a while.{contact}"),
+        ),
         (_, "token_missing") => missing_link(phone),
-        (404, _) => ("We couldn't find this job".into(), format!("It may have been removed.{contact}")),
+        (404, _) => (
+            "We couldn't find this job".into(),
+            format!("It may have been removed.{contact}"),
+        ),
         _ => (
             "This tracking link isn't valid".into(),
             format!("Please open the whole link from your text message.{contact}"),
@@ -91,8 +99,13 @@ pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String)
 }
 
 pub fn missing_link(phone: Option<&str>) -> (String, String) {
-    let contact = phone.map(|p| format!(" Text or call us at {p}.")).unwrap_or_default();
-    ("This page needs a tracking link".into(), format!("Open the link from the text message we sent you.{contact}"))
+    let contact = phone
+        .map(|p| format!(" Text or call us at {p}."))
+        .unwrap_or_default();
+    (
+        "This page needs a tracking link".into(),
+        format!("Open the link from the text message we sent you.{contact}"),
+    )
 }
 
 #[cfg(test)]
@@ -120,8 +133,12 @@ mod tests {
     fn refusals_say_what_to_do() {
         let (t, b) = refusal(401, "token_expired", Some("+15550100000"));
         assert!(t.contains("expired") && b.contains("+15550100000"));
-        assert!(refusal(401, "token_invalid", None).0.contains("isn't valid"));
-        assert!(refusal(404, "job_not_found", None).0.contains("couldn't find"));
+        assert!(refusal(401, "token_invalid", None)
+            .0
+            .contains("isn't valid"));
+        assert!(refusal(404, "job_not_found", None)
+            .0
+            .contains("couldn't find"));
     }
 
     #[test]

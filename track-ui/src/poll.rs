@@ -30,13 +30,19 @@ async fn visible() {
         return;
     }
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
         let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
         });
         let opts = web_sys::AddEventListenerOptions::new();
         opts.set_once(true);
-        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("visibilitychange", cb.unchecked_ref(), &opts);
+        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(
+            "visibilitychange",
+            cb.unchecked_ref(),
+            &opts,
+        );
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

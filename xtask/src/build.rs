@@ -32,7 +32,9 @@ fn cached(name: &str, inputs: &[&str], outputs: &[&str], build: impl FnOnce() ->
     paths.extend(outputs.iter().map(|p| root().join(p)));
     let outputs_exist = outputs.iter().all(|p| root().join(p).exists());
     let before = fingerprint(&paths);
-    if outputs_exist && std::fs::read_to_string(stamp(name)).ok().as_deref() == Some(before.as_str()) {
+    if outputs_exist
+        && std::fs::read_to_string(stamp(name)).ok().as_deref() == Some(before.as_str())
+    {
         eprintln!("    {name}: up to date");
         return Ok(());
     }
@@ -41,41 +43,87 @@ fn cached(name: &str, inputs: &[&str], outputs: &[&str], build: impl FnOnce() ->
     std::fs::write(stamp(name), fingerprint(&paths)).map_err(|e| e.to_string())
 }
 
-const SHARED_INPUTS: &[&str] = &["Cargo.lock", "Cargo.toml", "shared/src", "shared/Cargo.toml"];
+const SHARED_INPUTS: &[&str] = &[
+    "Cargo.lock",
+    "Cargo.toml",
+    "shared/src",
+    "shared/Cargo.toml",
+];
 
 pub fn ui(tools: &Tools) -> Result {
     step("building the tracking page (track-ui → static/track/pkg)");
-    let inputs: Vec<&str> = SHARED_INPUTS.iter().copied().chain(["track-ui/src", "track-ui/Cargo.toml"]).collect();
-    cached("track-ui", &inputs, &["static/track/pkg/qdn_track_ui_bg.wasm", "static/track/pkg/qdn_track_ui.js"], || {
-        run(cargo().args(["build", "-p", "qdn-track-ui", "--release", "--target", "wasm32-unknown-unknown"]).current_dir(root()))?;
-        let wasm = root().join("target/wasm32-unknown-unknown/release/qdn_track_ui.wasm");
-        let out = root().join("static/track/pkg");
-        run(Command::new(&tools.wasm_bindgen)
-            .arg(&wasm)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&out))?;
-        let bg = out.join("qdn_track_ui_bg.wasm");
-        run(Command::new(tools.npm_bin("wasm-opt")).args(WASM_FEATURES).args(["-Oz", "--strip-debug"]).arg(&bg).arg("-o").arg(&bg))
-    })
+    let inputs: Vec<&str> = SHARED_INPUTS
+        .iter()
+        .copied()
+        .chain(["track-ui/src", "track-ui/Cargo.toml"])
+        .collect();
+    cached(
+        "track-ui",
+        &inputs,
+        &[
+            "static/track/pkg/qdn_track_ui_bg.wasm",
+            "static/track/pkg/qdn_track_ui.js",
+        ],
+        || {
+            run(cargo()
+                .args([
+                    "build",
+                    "-p",
+                    "qdn-track-ui",
+                    "--release",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .current_dir(root()))?;
+            let wasm = root().join("target/wasm32-unknown-unknown/release/qdn_track_ui.wasm");
+            let out = root().join("static/track/pkg");
+            run(Command::new(&tools.wasm_bindgen)
+                .arg(&wasm)
+                .args(["--target", "web", "--no-typescript", "--out-dir"])
+                .arg(&out))?;
+            let bg = out.join("qdn_track_ui_bg.wasm");
+            run(Command::new(tools.npm_bin("wasm-opt"))
+                .args(WASM_FEATURES)
+                .args(["-Oz", "--strip-debug"])
+                .arg(&bg)
+                .arg("-o")
+                .arg(&bg))
+        },
+    )
 }
 
 pub fn worker(tools: &Tools) -> Result {
     step("building the Worker (edge → edge/build, release)");
-    let inputs: Vec<&str> = SHARED_INPUTS.iter().copied().chain(["edge/src", "edge/Cargo.toml"]).collect();
-    cached("edge", &inputs, &["edge/build/worker/shim.mjs", "edge/build/index_bg.wasm"], || {
-        run(Command::new(&tools.worker_build)
-            .arg("--release")
-            .current_dir(root().join("edge"))
-            // worker-build must never download its tools from GitHub.
-            .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
-            .env("WASM_OPT_BIN", tools.npm_bin("wasm-opt"))
-            .env("ESBUILD_BIN", tools.npm_bin("esbuild")))
-    })
+    let inputs: Vec<&str> = SHARED_INPUTS
+        .iter()
+        .copied()
+        .chain(["edge/src", "edge/Cargo.toml"])
+        .collect();
+    cached(
+        "edge",
+        &inputs,
+        &["edge/build/worker/shim.mjs", "edge/build/index_bg.wasm"],
+        || {
+            run(Command::new(&tools.worker_build)
+                .arg("--release")
+                .current_dir(root().join("edge"))
+                // worker-build must never download its tools from GitHub.
+                .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
+                .env("WASM_OPT_BIN", tools.npm_bin("wasm-opt"))
+                .env("ESBUILD_BIN", tools.npm_bin("esbuild")))
+        },
+    )
 }
 
 /// Raw and gzip -9 sizes of a file, for reports.
 pub fn sizes(path: &std::path::Path) -> Option<(u64, u64)> {
     let raw = std::fs::metadata(path).ok()?.len();
-    let gz = Command::new("gzip").args(["-9", "-c"]).arg(path).output().ok()?.stdout.len() as u64;
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .ok()?
+        .stdout
+        .len() as u64;
     Some((raw, gz))
 }

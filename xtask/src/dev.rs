@@ -1,7 +1,5 @@
 //! `cargo xtask dev`: set up, build, seed, serve, print how to use it; Ctrl-C stops it all.
 
-use std::path::PathBuf;
-
 use crate::seed::{self, DEMO_DEVICE, DEMO_JOB};
 use crate::stack::{self, Options, Stack};
 use crate::util::{read_vars, root, step, Result};
@@ -15,21 +13,40 @@ pub fn run() -> Result {
         std::fs::copy(root().join(".dev.vars.example"), &vars_path).map_err(|e| e.to_string())?;
     }
     let vars = read_vars(&vars_path);
-    let var = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let var = |k: &str| {
+        vars.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let secret = var("JWT_SECRET");
     if secret.is_empty() {
         return Err(".dev.vars has no JWT_SECRET".into());
     }
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
-    let persist = PathBuf::from(root().join(".wrangler/state"));
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8787);
+    let persist = root().join(".wrangler/state");
     stack::migrate(&tools, &persist)?;
     // A local PUBLIC_BASE_URL follows the port; a real one (a tunnel, say) is kept.
     let mut overrides = Vec::new();
     let public = var("PUBLIC_BASE_URL");
     if public.is_empty() || public.contains("127.0.0.1") || public.contains("localhost") {
-        overrides.push(("PUBLIC_BASE_URL".to_string(), format!("http://127.0.0.1:{port}")));
+        overrides.push((
+            "PUBLIC_BASE_URL".to_string(),
+            format!("http://127.0.0.1:{port}"),
+        ));
     }
-    let mut stack = Stack::start(&tools, Options { port, persist: &persist, vars: &overrides, log: None })?;
+    let mut stack = Stack::start(
+        &tools,
+        Options {
+            port,
+            persist: &persist,
+            vars: &overrides,
+            log: None,
+        },
+    )?;
     let pid = stack.pid();
     ctrlc::set_handler(move || {
         stack::kill_group(pid);

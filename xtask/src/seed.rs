@@ -25,7 +25,9 @@ pub fn mint(secret: &str, scope: Scope, job: Option<&str>, ttl_s: i64) -> String
 }
 
 fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Value)> {
-    let resp = ureq::request(method, url).set("Authorization", &format!("Bearer {bearer}")).send_json(body);
+    let resp = ureq::request(method, url)
+        .set("Authorization", &format!("Bearer {bearer}"))
+        .send_json(body);
     let resp = match resp {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
@@ -35,13 +37,24 @@ fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Valu
     Ok((status, resp.into_json().unwrap_or(Value::Null)))
 }
 
-/// A stretch of the first real trip: (seconds before its end, lat, lon), and its end.
-fn real_trip() -> (Vec<(i64, f64, f64)>, (f64, f64)) {
-    let csv = std::fs::read_to_string(root().join("shared/testdata/liverpool_bus_route14_outbound.csv")).unwrap_or_default();
+/// (seconds before the newest fix, lat, lon)
+type Stretch = Vec<(i64, f64, f64)>;
+
+/// A stretch of the first real trip, and the trip's end.
+fn real_trip() -> (Stretch, (f64, f64)) {
+    let csv =
+        std::fs::read_to_string(root().join("shared/testdata/liverpool_bus_route14_outbound.csv"))
+            .unwrap_or_default();
     let mut rows: Vec<(String, i64, f64, f64)> = Vec::new();
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').map(|s| s.trim_matches('"')).collect();
-        let (Some(t), Ok(lat), Ok(lon)) = (qdn_shared::time::parse_timestamp(f[3]), f[4].parse(), f[5].parse()) else { continue };
+        let (Some(t), Ok(lat), Ok(lon)) = (
+            qdn_shared::time::parse_timestamp(f[3]),
+            f[4].parse(),
+            f[5].parse(),
+        ) else {
+            continue;
+        };
         rows.push((f[2].to_string(), t.timestamp(), lat, lon));
     }
     let Some(first_trip) = rows.first().map(|r| r.0.clone()) else {
@@ -53,12 +66,20 @@ fn real_trip() -> (Vec<(i64, f64, f64)>, (f64, f64)) {
     let cut = trip.len() * 6 / 10;
     let slice = &trip[cut.saturating_sub(12)..cut.max(1)];
     let last_t = slice.last().map(|r| r.1).unwrap_or_default();
-    (slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(), end)
+    (
+        slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(),
+        end,
+    )
 }
 
 pub fn demo(base: &str, secret: &str) -> Result<Demo> {
     let dispatch = mint(secret, Scope::Dispatch, None, 12 * 3600);
-    let (status, body) = call("PUT", &format!("{base}/api/trailers/{DEMO_TRAILER}"), &dispatch, json!({ "device_id": DEMO_DEVICE }))?;
+    let (status, body) = call(
+        "PUT",
+        &format!("{base}/api/trailers/{DEMO_TRAILER}"),
+        &dispatch,
+        json!({ "device_id": DEMO_DEVICE }),
+    )?;
     if status != 200 {
         return Err(format!("registering the demo trailer: {status} {body}"));
     }
@@ -77,7 +98,12 @@ pub fn demo(base: &str, secret: &str) -> Result<Demo> {
         409 => {
             // Kept from an earlier run: put it back on the road.
             let patch = json!({ "status": "en_route", "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" } });
-            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), &dispatch, patch)?;
+            let (s, b) = call(
+                "PATCH",
+                &format!("{base}/api/jobs/{DEMO_JOB}"),
+                &dispatch,
+                patch,
+            )?;
             if s != 200 {
                 eprintln!("    note: the stored demo job could not be reset ({s} {b}); seed a fresh state with `rm -rf .wrangler/state`");
             }
@@ -90,9 +116,18 @@ pub fn demo(base: &str, secret: &str) -> Result<Demo> {
         .iter()
         .map(|(ago, lat, lon)| json!({ "lat": lat, "lon": lon, "recorded_at": (now - Duration::seconds(*ago)).to_rfc3339(), "trailer_id": DEMO_TRAILER }))
         .collect();
-    let (status, body) = call("POST", &format!("{base}/api/jobs/{DEMO_JOB}/location"), &ingest, json!({ "fixes": batch }))?;
+    let (status, body) = call(
+        "POST",
+        &format!("{base}/api/jobs/{DEMO_JOB}/location"),
+        &ingest,
+        json!({ "fixes": batch }),
+    )?;
     if status != 202 {
         return Err(format!("posting the demo trail: {status} {body}"));
     }
-    Ok(Demo { track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600), dispatch_token: dispatch, ingest_token: ingest })
+    Ok(Demo {
+        track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
+        dispatch_token: dispatch,
+        ingest_token: ingest,
+    })
 }

@@ -24,7 +24,9 @@ fn wrangler(tools: &Tools) -> Command {
 
 pub fn migrate(tools: &Tools, persist: &Path) -> Result {
     step("applying D1 migrations (local)");
-    run(wrangler(tools).args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(persist))
+    run(wrangler(tools)
+        .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+        .arg(persist))
 }
 
 pub struct Options<'a> {
@@ -39,20 +41,39 @@ impl Stack {
     pub fn start(tools: &Tools, o: Options) -> Result<Stack> {
         step(&format!("starting wrangler dev on 127.0.0.1:{}", o.port));
         let mut c = wrangler(tools);
-        c.args(["dev", "--ip", "127.0.0.1", "--port", &o.port.to_string(), "--persist-to"])
-            .arg(o.persist)
-            .args(["--show-interactive-dev-session=false", "--log-level", "warn", "--inspector-port", "0"]);
+        c.args([
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &o.port.to_string(),
+            "--persist-to",
+        ])
+        .arg(o.persist)
+        .args([
+            "--show-interactive-dev-session=false",
+            "--log-level",
+            "warn",
+            "--inspector-port",
+            "0",
+        ]);
         for (k, v) in o.vars {
             c.arg("--var").arg(format!("{k}:{v}"));
         }
         if let Some(log) = &o.log {
             let f = std::fs::File::create(log).map_err(|e| e.to_string())?;
-            c.stdout(f.try_clone().map_err(|e| e.to_string())?).stderr(f);
+            c.stdout(f.try_clone().map_err(|e| e.to_string())?)
+                .stderr(f);
         }
         // Its own process group, so stopping it stops workerd too.
         std::os::unix::process::CommandExt::process_group(&mut c, 0);
-        let child = c.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
-        let mut stack = Stack { child, base_url: format!("http://127.0.0.1:{}", o.port) };
+        let child = c
+            .spawn()
+            .map_err(|e| format!("could not start wrangler: {e}"))?;
+        let mut stack = Stack {
+            child,
+            base_url: format!("http://127.0.0.1:{}", o.port),
+        };
         stack.wait_ready(Duration::from_secs(90))?;
         Ok(stack)
     }
@@ -64,13 +85,20 @@ impl Stack {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("wrangler dev exited early ({status})"));
             }
-            if ureq::get(&url).timeout(Duration::from_secs(2)).call().is_ok() {
+            if ureq::get(&url)
+                .timeout(Duration::from_secs(2))
+                .call()
+                .is_ok()
+            {
                 eprintln!("    serving after {:.1}s", started.elapsed().as_secs_f64());
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        Err(format!("wrangler dev did not answer {url} within {}s", timeout.as_secs()))
+        Err(format!(
+            "wrangler dev did not answer {url} within {}s",
+            timeout.as_secs()
+        ))
     }
 
     pub fn pid(&self) -> u32 {
@@ -91,13 +119,18 @@ impl Stack {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.wait();
     }
 }
 
 pub fn kill_group(pid: u32) {
-    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 impl Drop for Stack {

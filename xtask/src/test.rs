@@ -46,7 +46,8 @@ impl Tally {
         self.passed += p;
         self.failed += f;
         if !out.status.success() {
-            self.failures.push(format!("{name}: exited with {}", out.status));
+            self.failures
+                .push(format!("{name}: exited with {}", out.status));
             if f == 0 {
                 self.failed += 1; // a suite that failed before running its tests
             }
@@ -58,7 +59,10 @@ impl Tally {
 fn counts(text: &str) -> (usize, usize) {
     let (mut p, mut f) = (0, 0);
     for line in text.lines() {
-        let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ';' || c == ',').filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
         if !(line.starts_with("test result:") || line.starts_with("browser result:")) {
             continue;
         }
@@ -79,20 +83,63 @@ pub fn run(args: &[String]) -> Result {
     let mut t = Tally::default();
 
     step("cargo fmt --check");
-    t.check("fmt", crate::util::run(cargo().args(["fmt", "--all", "--check"]).current_dir(root())));
+    t.check(
+        "fmt",
+        crate::util::run(
+            cargo()
+                .args(["fmt", "--all", "--check"])
+                .current_dir(root()),
+        ),
+    );
     step("clippy (native crates)");
     t.check(
         "clippy native",
-        crate::util::run(cargo().args(["clippy", "-q", "-p", "qdn-shared", "-p", "xtask", "-p", "qdn-tests", "--all-targets", "--", "-D", "warnings"]).current_dir(root())),
+        crate::util::run(
+            cargo()
+                .args([
+                    "clippy",
+                    "-q",
+                    "-p",
+                    "qdn-shared",
+                    "-p",
+                    "xtask",
+                    "-p",
+                    "qdn-tests",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(root()),
+        ),
     );
     step("clippy (wasm32 crates)");
     t.check(
         "clippy wasm32",
         crate::util::run(
-            cargo().args(["clippy", "-q", "-p", "qdn-edge", "-p", "qdn-track-ui", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]).current_dir(root()),
+            cargo()
+                .args([
+                    "clippy",
+                    "-q",
+                    "-p",
+                    "qdn-edge",
+                    "-p",
+                    "qdn-track-ui",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(root()),
         ),
     );
-    t.suite("unit tests (qdn-shared)", cargo().args(["test", "-q", "-p", "qdn-shared"]).current_dir(root()));
+    t.suite(
+        "unit tests (qdn-shared)",
+        cargo()
+            .args(["test", "-q", "-p", "qdn-shared"])
+            .current_dir(root()),
+    );
 
     let built = crate::build::all(&tools);
     let build_ok = built.is_ok();
@@ -107,7 +154,18 @@ pub fn run(args: &[String]) -> Result {
     for f in &t.failures {
         eprintln!("FAILED {f}");
     }
-    eprintln!("cargo xtask test took {:.0}s", started.elapsed().as_secs_f64());
+    for (name, path) in [
+        ("edge", "edge/build/index_bg.wasm"),
+        ("track-ui", "static/track/pkg/qdn_track_ui_bg.wasm"),
+    ] {
+        if let Some((raw, gz)) = crate::build::sizes(&root().join(path)) {
+            eprintln!("{name} wasm: {} KB raw, {} KB gzip", raw / 1024, gz / 1024);
+        }
+    }
+    eprintln!(
+        "cargo xtask test took {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
     println!("{} passed, {} failed", t.passed, t.failed);
     if t.failed > 0 {
         return Err(format!("{} failed", t.failed));
@@ -134,7 +192,15 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let log = tmp.join("wrangler.log");
-    let stack = Stack::start(tools, Options { port, persist: &persist, vars: &vars, log: Some(log.clone()) });
+    let stack = Stack::start(
+        tools,
+        Options {
+            port,
+            persist: &persist,
+            vars: &vars,
+            log: Some(log.clone()),
+        },
+    );
     let stack = match stack {
         Ok(s) => s,
         Err(e) => {
@@ -142,12 +208,28 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
             return Err(e);
         }
     };
-    let env = [("QDN_BASE_URL", base.clone()), ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()), ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()), ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()), ("QDN_WRANGLER_LOG", log.display().to_string())];
-    t.suite("HTTP tests (tests/, against wrangler dev)", cargo().args(["test", "-q", "-p", "qdn-tests", "--", "--test-threads", "4"]).envs(env.clone()).current_dir(root()));
+    let env = [
+        ("QDN_BASE_URL", base.clone()),
+        ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()),
+        ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()),
+        ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()),
+        ("QDN_WRANGLER_LOG", log.display().to_string()),
+    ];
+    t.suite(
+        "HTTP tests (tests/, against wrangler dev)",
+        cargo()
+            .args(["test", "-q", "-p", "qdn-tests", "--", "--test-threads", "4"])
+            .envs(env.clone())
+            .current_dir(root()),
+    );
     match crate::tools::chromium() {
         Ok(chromium) => t.suite(
             "browser tests (tests/browser, headless Chromium)",
-            Command::new("node").arg(root().join("tests/browser/run.mjs")).envs(env).env("CHROMIUM", chromium).current_dir(root()),
+            Command::new("node")
+                .arg(root().join("tests/browser/run.mjs"))
+                .envs(env)
+                .env("CHROMIUM", chromium)
+                .current_dir(root()),
         ),
         Err(e) => t.check("browser tests", Err(e)),
     }

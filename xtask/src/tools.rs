@@ -21,15 +21,18 @@ impl Tools {
 }
 
 fn cargo_bin(name: &str) -> PathBuf {
-    let home = std::env::var("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
-    });
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
+        });
     home.join("bin").join(name)
 }
 
 /// The wasm-bindgen version Cargo.lock pins (the CLI must be exactly it).
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l == "name = \"wasm-bindgen\"" {
@@ -42,8 +45,12 @@ pub fn locked_wasm_bindgen() -> Result<String> {
 }
 
 pub fn ensure() -> Result<Tools> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         step("adding the wasm32-unknown-unknown target");
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
@@ -51,43 +58,69 @@ pub fn ensure() -> Result<Tools> {
     let worker_build = cargo_bin("worker-build");
     let have = output(Command::new(&worker_build).arg("--version")).unwrap_or_default();
     if !have.contains(WORKER_BUILD_VERSION) {
-        step(&format!("installing worker-build {WORKER_BUILD_VERSION} (first time only, ~7 min)"));
-        run(cargo().args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked"]))?;
+        step(&format!(
+            "installing worker-build {WORKER_BUILD_VERSION} (first time only, ~7 min)"
+        ));
+        run(cargo().args([
+            "install",
+            "worker-build",
+            "--version",
+            WORKER_BUILD_VERSION,
+            "--locked",
+        ]))?;
     }
 
     let want = locked_wasm_bindgen()?;
     let wasm_bindgen = cargo_bin("wasm-bindgen");
     let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
     if !have.split_whitespace().any(|w| w == want) {
-        step(&format!("installing wasm-bindgen-cli {want} (first time only, ~5 min)"));
+        step(&format!(
+            "installing wasm-bindgen-cli {want} (first time only, ~5 min)"
+        ));
         run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want, "--force"]))?;
     }
 
     let node_bin = root().join("node_modules/.bin");
     let stamp = root().join("node_modules/.qdn-lock");
-    let lock = std::fs::read(root().join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
+    let lock = std::fs::read(root().join("package-lock.json"))
+        .map_err(|e| format!("package-lock.json: {e}"))?;
     let lock_hash = {
         use sha2::{Digest, Sha256};
         format!("{:x}", Sha256::digest(&lock))
     };
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock_hash.as_str()) || !node_bin.join("wrangler").exists() {
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock_hash.as_str())
+        || !node_bin.join("wrangler").exists()
+    {
         step("installing wrangler, wasm-opt (binaryen), esbuild and playwright-core from package-lock.json");
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(root()))?;
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(root()))?;
         std::fs::write(&stamp, lock_hash).map_err(|e| e.to_string())?;
     }
-    Ok(Tools { wasm_bindgen, worker_build, node_bin })
+    Ok(Tools {
+        wasm_bindgen,
+        worker_build,
+        node_bin,
+    })
 }
 
 /// Debian's Chromium for the browser tests (installed with apt-get when missing and allowed).
 pub fn chromium() -> Result<PathBuf> {
-    let path = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let path =
+        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     if path.exists() {
         return Ok(path);
     }
     step("installing Debian's chromium for the browser tests");
-    let sudo = output(Command::new("id").arg("-u")).map(|u| u.trim() != "0").unwrap_or(true);
+    let sudo = output(Command::new("id").arg("-u"))
+        .map(|u| u.trim() != "0")
+        .unwrap_or(true);
     let apt = |args: &[&str]| {
-        let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut c = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             c.arg("apt-get");
         }
@@ -98,5 +131,7 @@ pub fn chromium() -> Result<PathBuf> {
         apt(&["update", "-q"])?;
         apt(&["install", "-y", "-q", "chromium"])?;
     }
-    path.exists().then_some(path).ok_or_else(|| "chromium is still missing after apt-get".into())
+    path.exists()
+        .then_some(path)
+        .ok_or_else(|| "chromium is still missing after apt-get".into())
 }

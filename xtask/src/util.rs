@@ -7,7 +7,10 @@ use std::time::Instant;
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
 }
 
 pub fn step(msg: &str) {
@@ -18,7 +21,9 @@ pub fn step(msg: &str) {
 pub fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
     let started = Instant::now();
-    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
     if !status.success() {
         return Err(format!("{shown} failed ({status})"));
     }
@@ -29,7 +34,9 @@ pub fn run(cmd: &mut Command) -> Result {
 /// Runs a command and returns its stdout, or None if it cannot run or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn cargo() -> Command {
@@ -47,7 +54,11 @@ pub fn fingerprint(paths: &[PathBuf]) -> String {
     files.sort();
     for f in files {
         if let Ok(m) = std::fs::metadata(&f) {
-            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos());
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos());
             h.update(format!("{}|{}|{:?}\n", f.display(), m.len(), mtime));
         }
     }
@@ -68,7 +79,10 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(18787)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18787)
 }
 
 /// Reads `KEY=value` lines (a `.dev.vars` file).

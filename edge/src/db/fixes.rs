@@ -14,7 +14,12 @@ const PER_TRAILER: u32 = 120;
 
 /// Inserts fixes for one job in a single statement (a JSON array expanded by `json_each`), so a
 /// 500-fix batch is one round trip. Returns how many were new; the rest were duplicates.
-pub async fn insert(env: &Env, job_id: &str, fixes: &[Fix], received_at: DateTime<Utc>) -> worker::Result<usize> {
+pub async fn insert(
+    env: &Env,
+    job_id: &str,
+    fixes: &[Fix],
+    received_at: DateTime<Utc>,
+) -> worker::Result<usize> {
     if fixes.is_empty() {
         return Ok(0);
     }
@@ -83,6 +88,10 @@ pub async fn recent(env: &Env, job_id: &str) -> worker::Result<Vec<StoredFix>> {
 }
 
 pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
-    let r = db(env)?.prepare("DELETE FROM fixes WHERE recorded_at < ?1").bind(&[ms(cutoff)])?.run().await?;
+    let r = db(env)?
+        .prepare("DELETE FROM fixes WHERE recorded_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
     Ok(super::changes(&r))
 }

@@ -43,21 +43,37 @@ fn job(r: Row) -> Job {
         job_id: r.job_id,
         customer_name: r.customer_name,
         customer_phone: r.customer_phone,
-        destination: Destination { lat: r.dest_lat, lon: r.dest_lon, address: r.dest_address },
+        destination: Destination {
+            lat: r.dest_lat,
+            lon: r.dest_lon,
+            address: r.dest_address,
+        },
         status: JobStatus::parse(&r.status).unwrap_or(JobStatus::Scheduled),
-        trailer_ids: r.trailer_ids.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        trailer_ids: r
+            .trailer_ids
+            .map(|t| t.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
         created_at: time(r.created_at),
         updated_at: time(r.updated_at),
     }
 }
 
 pub async fn get(env: &Env, job_id: &str) -> worker::Result<Option<Job>> {
-    let row: Option<Row> = db(env)?.prepare(format!("{SELECT} WHERE j.job_id = ?1")).bind(&[s(job_id)])?.first(None).await?;
+    let row: Option<Row> = db(env)?
+        .prepare(format!("{SELECT} WHERE j.job_id = ?1"))
+        .bind(&[s(job_id)])?
+        .first(None)
+        .await?;
     Ok(row.map(job))
 }
 
 /// Inserts the job and its trailers in one transaction. `false` if the id is taken.
-pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> worker::Result<bool> {
+pub async fn insert(
+    env: &Env,
+    job_id: &str,
+    j: &NewJob,
+    now: DateTime<Utc>,
+) -> worker::Result<bool> {
     let d = db(env)?;
     let mut stmts = vec![d
         .prepare(
@@ -80,11 +96,22 @@ pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> 
 }
 
 /// Statements that (re)link a job's trailers, creating unknown trailers.
-fn trailer_links(d: &worker::D1Database, job_id: &str, trailer_ids: &[String], now: DateTime<Utc>) -> worker::Result<Vec<worker::D1PreparedStatement>> {
+fn trailer_links(
+    d: &worker::D1Database,
+    job_id: &str,
+    trailer_ids: &[String],
+    now: DateTime<Utc>,
+) -> worker::Result<Vec<worker::D1PreparedStatement>> {
     let mut stmts = Vec::new();
     for t in trailer_ids {
-        stmts.push(d.prepare("INSERT OR IGNORE INTO trailers (trailer_id, updated_at) VALUES (?1, ?2)").bind(&[s(t), ms(now)])?);
-        stmts.push(d.prepare("INSERT OR IGNORE INTO job_trailers (job_id, trailer_id) VALUES (?1, ?2)").bind(&[s(job_id), s(t)])?);
+        stmts.push(
+            d.prepare("INSERT OR IGNORE INTO trailers (trailer_id, updated_at) VALUES (?1, ?2)")
+                .bind(&[s(t), ms(now)])?,
+        );
+        stmts.push(
+            d.prepare("INSERT OR IGNORE INTO job_trailers (job_id, trailer_id) VALUES (?1, ?2)")
+                .bind(&[s(job_id), s(t)])?,
+        );
     }
     Ok(stmts)
 }
@@ -110,7 +137,10 @@ pub async fn update(
             ms(now),
         ])?];
     if let Some(ids) = trailer_ids {
-        stmts.push(d.prepare("DELETE FROM job_trailers WHERE job_id = ?1").bind(&[s(job_id)])?);
+        stmts.push(
+            d.prepare("DELETE FROM job_trailers WHERE job_id = ?1")
+                .bind(&[s(job_id)])?,
+        );
         stmts.extend(trailer_links(&d, job_id, ids, now)?);
     }
     d.batch(stmts).await?;

@@ -11,8 +11,11 @@ struct TrailerRow {
 }
 
 pub async fn by_device(env: &Env, device_id: &str) -> worker::Result<Option<String>> {
-    let row: Option<TrailerRow> =
-        db(env)?.prepare("SELECT trailer_id FROM trailers WHERE device_id = ?1").bind(&[s(device_id)])?.first(None).await?;
+    let row: Option<TrailerRow> = db(env)?
+        .prepare("SELECT trailer_id FROM trailers WHERE device_id = ?1")
+        .bind(&[s(device_id)])?
+        .first(None)
+        .await?;
     Ok(row.map(|r| r.trailer_id))
 }
 
@@ -22,7 +25,11 @@ pub enum Registered {
     DeviceTaken,
 }
 
-pub async fn set_device(env: &Env, trailer_id: &str, device_id: &str) -> worker::Result<Registered> {
+pub async fn set_device(
+    env: &Env,
+    trailer_id: &str,
+    device_id: &str,
+) -> worker::Result<Registered> {
     if let Some(other) = by_device(env, device_id).await? {
         if other != trailer_id {
             return Ok(Registered::DeviceTaken);

@@ -14,20 +14,37 @@ img-src 'self' data:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; 
 
 pub async fn get(req: &Request, env: &Env) -> AppResult {
     let query: Vec<(String, String)> = crate::http::query_pairs(req);
-    let job_key = query.iter().find(|(k, _)| k == "job_id").map(|(_, v)| v.as_str()).unwrap_or("");
+    let job_key = query
+        .iter()
+        .find(|(k, _)| k == "job_id")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     let page = page_for(env, job_key);
     let assets = env.assets("ASSETS")?;
-    let mut asset = assets.fetch(format!("https://assets.invalid/track/{page}"), None).await?;
+    let mut asset = assets
+        .fetch(format!("https://assets.invalid/track/{page}"), None)
+        .await?;
     if asset.status_code() != 200 && page != "index.html" {
-        asset = assets.fetch("https://assets.invalid/track/index.html", None).await?;
+        asset = assets
+            .fetch("https://assets.invalid/track/index.html", None)
+            .await?;
     }
     if asset.status_code() != 200 {
-        return Err(crate::error::AppError::Internal(format!("asset track/{page} answered {}", asset.status_code())));
+        return Err(crate::error::AppError::Internal(format!(
+            "asset track/{page} answered {}",
+            asset.status_code()
+        )));
     }
     // The company number, for people whose link fails (E.164 only: it lands in HTML).
-    let phone = crate::config::company_number(env).filter(|p| qdn_shared::phone::is_e164(p)).unwrap_or_default();
+    let phone = crate::config::company_number(env)
+        .filter(|p| qdn_shared::phone::is_e164(p))
+        .unwrap_or_default();
     let html = String::from_utf8_lossy(&asset.bytes().await?).replace("{{COMPANY_PHONE}}", &phone);
-    Ok(secure_page(crate::http::bytes_response(200, html.into_bytes(), "text/html; charset=utf-8")))
+    Ok(secure_page(crate::http::bytes_response(
+        200,
+        html.into_bytes(),
+        "text/html; charset=utf-8",
+    )))
 }
 
 /// Headers for a page whose URL carries a token.
@@ -42,10 +59,14 @@ pub fn secure_page(mut resp: Response) -> Response {
 }
 
 fn page_for(env: &Env, job_key: &str) -> String {
-    let Some(version) = crate::config::get(env, "TRACK_PAGE_VERSION").filter(|v| qdn_shared::job::valid_id(v)) else {
+    let Some(version) =
+        crate::config::get(env, "TRACK_PAGE_VERSION").filter(|v| qdn_shared::job::valid_id(v))
+    else {
         return "index.html".into();
     };
-    let percent: u64 = crate::config::get(env, "TRACK_PAGE_CANARY_PERCENT").and_then(|p| p.parse().ok()).unwrap_or(100);
+    let percent: u64 = crate::config::get(env, "TRACK_PAGE_CANARY_PERCENT")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(100);
     // Bucket by the job the link is for (read without verifying: it only picks a page, and the
     // page's API calls verify the token), so a customer sees one version across visits.
     let job = qdn_shared::token::peek_job_id(job_key).unwrap_or_else(|| job_key.to_string());

@@ -47,7 +47,8 @@ impl ErrorCode for IngestError {
 /// Device ids as trackers make them: Traccar uses digits, OwnTracks `user/device`-like names.
 pub fn valid_device_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 pub(crate) fn device(s: Option<&str>) -> Result<String, IngestError> {

@@ -23,7 +23,10 @@ pub fn from_params<'a>(
     let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
         match p.get(key).map(|s| s.trim()) {
             None | Some("") => Ok(None),
-            Some(s) => s.parse::<f64>().map(Some).map_err(|_| IngestError::NotANumber(key)),
+            Some(s) => s
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| IngestError::NotANumber(key)),
         }
     };
     let (mut lat, mut lon) = (number("lat")?, number("lon")?);
@@ -56,8 +59,14 @@ pub fn from_json(body: &[u8], now: DateTime<Utc>) -> Result<DeviceFix, IngestErr
     let v: Value = serde_json::from_slice(body).map_err(|_| IngestError::Json)?;
     let o = v.as_object().ok_or(IngestError::Shape)?;
     let device_id = device(o.get("device_id").and_then(Value::as_str))?;
-    let loc = o.get("location").and_then(Value::as_object).ok_or(IngestError::Shape)?;
-    let coords = loc.get("coords").and_then(Value::as_object).ok_or(IngestError::Shape)?;
+    let loc = o
+        .get("location")
+        .and_then(Value::as_object)
+        .ok_or(IngestError::Shape)?;
+    let coords = loc
+        .get("coords")
+        .and_then(Value::as_object)
+        .ok_or(IngestError::Shape)?;
     let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
         match coords.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -98,15 +107,24 @@ mod tests {
     }
 
     fn q(s: &str) -> Result<DeviceFix, IngestError> {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(s.as_bytes()).into_owned().collect();
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(s.as_bytes()).into_owned().collect();
         from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now())
     }
 
     #[test]
     fn query_with_every_timestamp_form() {
         let want = crate::time::parse_timestamp("2026-05-01T11:58:20Z").unwrap();
-        for ts in ["1777636700", "1777636700000", "2026-05-01T11:58:20Z", "2026-05-01%2011:58:20"] {
-            let f = q(&format!("id=4711&lat=53.4&lon=-2.9&timestamp={ts}&speed=10&bearing=90&accuracy=5&batt=80")).unwrap();
+        for ts in [
+            "1777636700",
+            "1777636700000",
+            "2026-05-01T11:58:20Z",
+            "2026-05-01%2011:58:20",
+        ] {
+            let f = q(&format!(
+                "id=4711&lat=53.4&lon=-2.9&timestamp={ts}&speed=10&bearing=90&accuracy=5&batt=80"
+            ))
+            .unwrap();
             assert_eq!(f.fix.recorded_at, Some(want), "{ts}");
             assert_eq!(f.device_id, "4711");
             assert!((f.fix.speed_mps.unwrap() - 5.144).abs() < 0.001);
@@ -125,9 +143,15 @@ mod tests {
     fn errors() {
         assert_eq!(q("lat=1&lon=2").unwrap_err(), IngestError::MissingDevice);
         assert_eq!(q("id=a/b&lat=1&lon=2").unwrap_err(), IngestError::BadDevice);
-        assert_eq!(q("id=a&lat=x&lon=2").unwrap_err(), IngestError::NotANumber("lat"));
+        assert_eq!(
+            q("id=a&lat=x&lon=2").unwrap_err(),
+            IngestError::NotANumber("lat")
+        );
         assert_eq!(q("id=a&location=1;2").unwrap_err(), IngestError::Location);
-        assert_eq!(q("id=a&lat=1&lon=2&timestamp=tomorrow").unwrap_err(), IngestError::Timestamp);
+        assert_eq!(
+            q("id=a&lat=1&lon=2&timestamp=tomorrow").unwrap_err(),
+            IngestError::Timestamp
+        );
     }
 
     #[test]
@@ -140,6 +164,9 @@ mod tests {
         assert_eq!(f.fix.heading_deg, None);
         assert_eq!(f.fix.lat, Some(53.4));
         assert_eq!(from_json(b"{", now()).unwrap_err(), IngestError::Json);
-        assert_eq!(from_json(br#"{"device_id":"1"}"#, now()).unwrap_err(), IngestError::Shape);
+        assert_eq!(
+            from_json(br#"{"device_id":"1"}"#, now()).unwrap_err(),
+            IngestError::Shape
+        );
     }
 }

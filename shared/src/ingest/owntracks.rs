@@ -49,7 +49,9 @@ mod tests {
     #[test]
     fn location() {
         let m = parse(br#"{"_type":"location","lat":53.4,"lon":-2.9,"tst":1777636700,"vel":36,"cog":270,"acc":10,"batt":77,"tid":"t1"}"#).unwrap();
-        let Message::Location(f) = m else { panic!("not a location") };
+        let Message::Location(f) = m else {
+            panic!("not a location")
+        };
         assert_eq!(f.speed_mps, Some(10.0));
         assert_eq!(f.heading_deg, Some(270.0));
         assert_eq!(f.recorded_at.unwrap().timestamp(), 1_777_636_700);
@@ -59,9 +61,15 @@ mod tests {
     fn other_types_and_empty_bodies_are_ignored() {
         assert_eq!(parse(b"").unwrap(), Message::Other);
         assert_eq!(parse(b"  \n").unwrap(), Message::Other);
-        assert_eq!(parse(br#"{"_type":"transition","event":"enter"}"#).unwrap(), Message::Other);
+        assert_eq!(
+            parse(br#"{"_type":"transition","event":"enter"}"#).unwrap(),
+            Message::Other
+        );
         assert_eq!(parse(b"[1]").unwrap_err(), IngestError::Shape);
-        assert_eq!(parse(br#"{"_type":"location","lat":1,"lon":2}"#).unwrap_err(), IngestError::Timestamp);
+        assert_eq!(
+            parse(br#"{"_type":"location","lat":1,"lon":2}"#).unwrap_err(),
+            IngestError::Timestamp
+        );
         assert_eq!(parse(b"{nope").unwrap_err(), IngestError::Json);
     }
 }

@@ -13,8 +13,12 @@ fn local_time(ms: f64) -> String {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
-    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into());
-    js_sys::Date::new(&JsValue::from_f64(ms)).to_locale_time_string_with_options(&lang, &opts).into()
+    let lang = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".into());
+    js_sys::Date::new(&JsValue::from_f64(ms))
+        .to_locale_time_string_with_options(&lang, &opts)
+        .into()
 }
 
 struct Headline {
@@ -25,27 +29,44 @@ struct Headline {
 }
 
 fn headline(v: &LocationView, now_ms: f64) -> Headline {
-    let age_s = v.position.as_ref().map(|p| ((now_ms - p.recorded_at.timestamp_millis() as f64) / 1000.0) as i64);
+    let age_s = v
+        .position
+        .as_ref()
+        .map(|p| ((now_ms - p.recorded_at.timestamp_millis() as f64) / 1000.0) as i64);
     let stale = age_s.is_some_and(format::is_stale);
-    let fresh = age_s.map(format::freshness).unwrap_or_else(|| "waiting for the trailer's first position".into());
+    let fresh = age_s
+        .map(format::freshness)
+        .unwrap_or_else(|| "waiting for the trailer's first position".into());
     match (&v.eta, stale, v.status.is_moving()) {
         (Some(eta), false, true) => {
             let arrive_ms = eta.arrive_at.timestamp_millis() as f64;
             let remaining = ((arrive_ms - now_ms) / 1000.0).max(0.0) as i64;
             Headline {
                 big: format::eta_phrase(remaining),
-                detail: format!("around {} · {}", local_time(arrive_ms), format::distance_phrase(eta.distance_m)),
+                detail: format!(
+                    "around {} · {}",
+                    local_time(arrive_ms),
+                    format::distance_phrase(eta.distance_m)
+                ),
                 fresh,
                 stale,
             }
         }
         (Some(eta), true, true) => Headline {
             big: format::status_headline(v.status).into(),
-            detail: format!("{} — we'll show an arrival time when it reports in again", format::distance_phrase(eta.distance_m)),
+            detail: format!(
+                "{} — we'll show an arrival time when it reports in again",
+                format::distance_phrase(eta.distance_m)
+            ),
             fresh,
             stale,
         },
-        _ => Headline { big: format::status_headline(v.status).into(), detail: String::new(), fresh, stale },
+        _ => Headline {
+            big: format::status_headline(v.status).into(),
+            detail: String::new(),
+            fresh,
+            stale,
+        },
     }
 }
 
@@ -53,10 +74,12 @@ fn headline(v: &LocationView, now_ms: f64) -> Headline {
 pub fn EtaCard(model: Model) -> impl IntoView {
     let h = Memo::new(move |_| {
         let now = model.now_ms.get();
-        model.view.with(|v| v.as_ref().map(|v| {
-            let h = headline(v, now);
-            (h.big, h.detail, h.fresh, h.stale)
-        }))
+        model.view.with(|v| {
+            v.as_ref().map(|v| {
+                let h = headline(v, now);
+                (h.big, h.detail, h.fresh, h.stale)
+            })
+        })
     });
     view! {
         <section class="card eta" aria-label="Arrival">

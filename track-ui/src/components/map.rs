@@ -21,7 +21,8 @@ struct Frame {
 impl Frame {
     fn fit(points: &[(f64, f64)]) -> Option<Frame> {
         let first = points.first()?;
-        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (first.0, first.0, first.1, first.1);
+        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
+            (first.0, first.0, first.1, first.1);
         for (lat, lon) in points {
             min_lat = min_lat.min(*lat);
             max_lat = max_lat.max(*lat);
@@ -34,18 +35,30 @@ impl Frame {
         let span_x = ((max_lon - min_lon) * cos).max(1e-4);
         let span_y = (max_lat - min_lat).max(1e-4);
         let k = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
-        Some(Frame { lat0, lon0, k: k * 1.0, cx: W / 2.0, cy: H / 2.0 })
+        Some(Frame {
+            lat0,
+            lon0,
+            k: k * 1.0,
+            cx: W / 2.0,
+            cy: H / 2.0,
+        })
     }
 
     fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
         let cos = self.lat0.to_radians().cos().max(0.01);
-        (self.cx + (lon - self.lon0) * cos * self.k, self.cy - (lat - self.lat0) * self.k)
+        (
+            self.cx + (lon - self.lon0) * cos * self.k,
+            self.cy - (lat - self.lat0) * self.k,
+        )
     }
 }
 
 fn label(v: &LocationView) -> String {
     match (&v.position, &v.eta) {
-        (Some(_), Some(e)) => format!("Map: the trailer is {} from your site", crate::format::distance_phrase(e.distance_m).replace(" away", "")),
+        (Some(_), Some(e)) => format!(
+            "Map: the trailer is {} from your site",
+            crate::format::distance_phrase(e.distance_m).replace(" away", "")
+        ),
         (Some(_), None) => "Map: the trailer's position and your site".into(),
         _ => "Map: your site".into(),
     }
@@ -69,14 +82,27 @@ fn render(v: &LocationView) -> impl IntoView {
         pts.push((d.lat, d.lon));
     }
     let frame = Frame::fit(&pts);
-    let trail = frame.as_ref().map(|f| {
-        v.trail.iter().map(|p| {
-            let (x, y) = f.xy(p.lat, p.lon);
-            format!("{x:.1},{y:.1}")
-        }).collect::<Vec<_>>().join(" ")
-    }).unwrap_or_default();
-    let dest = frame.as_ref().zip(v.destination.as_ref()).map(|(f, d)| f.xy(d.lat, d.lon));
-    let pos = frame.as_ref().zip(v.position.as_ref()).map(|(f, p)| (f.xy(p.lat, p.lon), p.heading_deg));
+    let trail = frame
+        .as_ref()
+        .map(|f| {
+            v.trail
+                .iter()
+                .map(|p| {
+                    let (x, y) = f.xy(p.lat, p.lon);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let dest = frame
+        .as_ref()
+        .zip(v.destination.as_ref())
+        .map(|(f, d)| f.xy(d.lat, d.lon));
+    let pos = frame
+        .as_ref()
+        .zip(v.position.as_ref())
+        .map(|(f, p)| (f.xy(p.lat, p.lon), p.heading_deg));
     view! {
         <svg class="map-svg" viewBox=format!("0 0 {W} {H}") role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
             <rect class="map-bg" x="0" y="0" width=W height=H rx="12"/>

@@ -26,7 +26,10 @@ pub struct Model {
 fn query_job_id() -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get("job_id").map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    params
+        .get("job_id")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// The company number the Worker writes into the page, for people whose link failed.
@@ -47,10 +50,20 @@ pub fn App() -> impl IntoView {
         now_ms: RwSignal::new(js_sys::Date::now()),
     };
     let token = query_job_id();
-    let phone = Memo::new(move |_| model.view.with(|v| v.as_ref().and_then(|v| v.company_phone.clone())).or_else(page_phone));
-    if let Some(t) = token.clone() {
+    let phone = Memo::new(move |_| {
+        model
+            .view
+            .with(|v| v.as_ref().and_then(|v| v.company_phone.clone()))
+            .or_else(page_phone)
+    });
+    // A link cut short or mangled is told apart without asking the server.
+    let token_shaped = token.as_deref().is_none_or(|t| t.split('.').count() == 3);
+    if let Some(t) = token.clone().filter(|_| token_shaped) {
         leptos::task::spawn_local(crate::poll::run(t, model));
-        let _ = set_interval_with_handle(move || model.now_ms.set(js_sys::Date::now()), Duration::from_secs(5));
+        let _ = set_interval_with_handle(
+            move || model.now_ms.set(js_sys::Date::now()),
+            Duration::from_secs(5),
+        );
     }
     let has_token = token.is_some();
     view! {
@@ -59,6 +72,10 @@ pub fn App() -> impl IntoView {
             {move || {
                 if !has_token {
                     let (title, body) = crate::format::missing_link(phone.get().as_deref());
+                    return view! { <notice::Problem title body/> }.into_any();
+                }
+                if !token_shaped {
+                    let (title, body) = crate::format::refusal(400, "token_malformed", phone.get().as_deref());
                     return view! { <notice::Problem title body/> }.into_any();
                 }
                 if let Some((status, code)) = model.refused.get() {

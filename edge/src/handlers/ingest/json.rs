@@ -11,7 +11,9 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     if !qdn_shared::job::valid_id(job_id) || claims.job_id.as_deref().is_some_and(|j| j != job_id) {
         return Err(AppError::job_not_found());
     }
-    let job = crate::db::jobs::get(env, job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let job = crate::db::jobs::get(env, job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
     if let Some(t) = &claims.trailer_id {
         if claims.job_id.is_none() && !job.trailer_ids.contains(t) {
             return Err(AppError::job_not_found());
@@ -24,17 +26,25 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     let bind = |f: fix::Fix| -> Result<fix::Fix, FixError> {
         match (&claims.trailer_id, &f.trailer_id) {
             (Some(t), Some(named)) if t != named => Err(FixError::TrailerId),
-            (Some(t), _) => Ok(fix::Fix { trailer_id: Some(t.clone()), ..f }),
+            (Some(t), _) => Ok(fix::Fix {
+                trailer_id: Some(t.clone()),
+                ..f
+            }),
             (None, Some(named)) if !job.trailer_ids.contains(named) => Err(FixError::TrailerId),
             (None, _) => Ok(f),
         }
     };
     let checked = match fix::body(&body).map_err(|e| AppError::from_code(400, &e))? {
         Body::One(v) => {
-            let f = fix::from_json(v, now).and_then(bind).map_err(|e| AppError::from_code(400, &e))?;
+            let f = fix::from_json(v, now)
+                .and_then(bind)
+                .map_err(|e| AppError::from_code(400, &e))?;
             vec![Ok(f)]
         }
-        Body::Batch(list) => list.iter().map(|v| fix::from_json(v, now).and_then(bind)).collect(),
+        Body::Batch(list) => list
+            .iter()
+            .map(|v| fix::from_json(v, now).and_then(bind))
+            .collect(),
     };
     let summary = super::store(env, &job, checked).await?;
     Ok(crate::http::json(202, &summary))

@@ -27,23 +27,39 @@ pub struct Summary {
 }
 
 /// Stores the valid fixes of `checked` for `job`; the invalid ones are reported by index.
-pub async fn store(env: &Env, job: &Job, checked: Vec<Result<Fix, FixError>>) -> AppResult<Summary> {
+pub async fn store(
+    env: &Env,
+    job: &Job,
+    checked: Vec<Result<Fix, FixError>>,
+) -> AppResult<Summary> {
     let mut valid = Vec::with_capacity(checked.len());
     let mut rejected = Vec::new();
     for (index, r) in checked.into_iter().enumerate() {
         match r {
             Ok(f) => valid.push(f),
-            Err(e) => rejected.push(Rejected { index, error: e.code(), message: e.to_string() }),
+            Err(e) => rejected.push(Rejected {
+                index,
+                error: e.code(),
+                message: e.to_string(),
+            }),
         }
     }
     let accepted = crate::db::fixes::insert(env, &job.job_id, &valid, crate::clock::now()).await?;
-    Ok(Summary { accepted, duplicates: valid.len() - accepted, rejected })
+    Ok(Summary {
+        accepted,
+        duplicates: valid.len() - accepted,
+        rejected,
+    })
 }
 
 /// A job must be open to take fixes.
 pub fn require_open(job: &Job) -> AppResult<()> {
     if job.status.is_final() {
-        return Err(AppError::client(409, "job_closed", format!("the job is {} and takes no more fixes", job.status.as_str())));
+        return Err(AppError::client(
+            409,
+            "job_closed",
+            format!("the job is {} and takes no more fixes", job.status.as_str()),
+        ));
     }
     Ok(())
 }
@@ -52,7 +68,13 @@ pub fn require_open(job: &Job) -> AppResult<()> {
 pub async fn device_job(env: &Env, device_id: &str) -> AppResult<(String, Option<Job>)> {
     let trailer_id = crate::db::trailers::by_device(env, device_id)
         .await?
-        .ok_or_else(|| AppError::client(404, "unknown_device", "no trailer has this device id; register it with PUT /api/trailers/{trailer_id}"))?;
+        .ok_or_else(|| {
+            AppError::client(
+                404,
+                "unknown_device",
+                "no trailer has this device id; register it with PUT /api/trailers/{trailer_id}",
+            )
+        })?;
     let job = crate::db::jobs::active_for_trailer(env, &trailer_id).await?;
     Ok((trailer_id, job))
 }

@@ -9,7 +9,9 @@ use crate::error::{AppError, AppResult};
 pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
     let now = crate::clock::now();
     let mut pairs = crate::http::query_pairs(req);
-    let content_type = crate::http::header(req, "Content-Type").unwrap_or_default().to_ascii_lowercase();
+    let content_type = crate::http::header(req, "Content-Type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let parsed = if req.method() == Method::Post && content_type.contains("json") {
         let body = crate::http::body_bytes(req).await?;
         osmand::from_json(&body, now)

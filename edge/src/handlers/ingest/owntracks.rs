@@ -18,17 +18,29 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         Message::Other => return Ok(empty_list()),
         Message::Location(raw) => raw,
     };
-    let device_id = user.filter(|u| !u.is_empty()).or_else(|| crate::http::header(req, "X-Limit-D")).unwrap_or_default();
+    let device_id = user
+        .filter(|u| !u.is_empty())
+        .or_else(|| crate::http::header(req, "X-Limit-D"))
+        .unwrap_or_default();
     if !qdn_shared::ingest::valid_device_id(&device_id) {
-        return Err(AppError::bad_request("invalid_device_id", "the Basic auth user (or X-Limit-D) must be the device id"));
+        return Err(AppError::bad_request(
+            "invalid_device_id",
+            "the Basic auth user (or X-Limit-D) must be the device id",
+        ));
     }
     let (trailer_id, job) = super::device_job(env, &device_id).await?;
     let bound = claims.trailer_id.as_deref() == Some(trailer_id.as_str())
         || (claims.job_id.is_some() && claims.job_id == job.as_ref().map(|j| j.job_id.clone()));
     if !bound {
-        return Err(AppError::client(403, "token_device_mismatch", "this token is not for this device's trailer"));
+        return Err(AppError::client(
+            403,
+            "token_device_mismatch",
+            "this token is not for this device's trailer",
+        ));
     }
-    let Some(job) = job else { return Ok(empty_list()) };
+    let Some(job) = job else {
+        return Ok(empty_list());
+    };
     let mut raw = raw;
     raw.trailer_id = Some(trailer_id);
     match raw.check(crate::clock::now()) {
@@ -57,6 +69,8 @@ fn basic_auth(req: &Request) -> AppResult<(Option<String>, String)> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| AppError::from_code(401, &TokenError::Malformed))?;
-    let (user, pass) = decoded.split_once(':').ok_or_else(|| AppError::from_code(401, &TokenError::Malformed))?;
+    let (user, pass) = decoded
+        .split_once(':')
+        .ok_or_else(|| AppError::from_code(401, &TokenError::Malformed))?;
     Ok((Some(user.to_string()), pass.to_string()))
 }

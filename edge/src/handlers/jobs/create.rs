@@ -9,12 +9,21 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     let body = crate::http::json_body(req).await?;
     let new = qdn_shared::job::validate_new_job(&body).map_err(|e| AppError::from_code(400, &e))?;
-    let job_id = new.job_id.clone().unwrap_or_else(|| crate::ids::new_id("job_", 12));
+    let job_id = new
+        .job_id
+        .clone()
+        .unwrap_or_else(|| crate::ids::new_id("job_", 12));
     let now = crate::clock::now();
     if !crate::db::jobs::insert(env, &job_id, &new, now).await? {
-        return Err(AppError::client(409, "job_exists", format!("a job with id {job_id} already exists")));
+        return Err(AppError::client(
+            409,
+            "job_exists",
+            format!("a job with id {job_id} already exists"),
+        ));
     }
-    let job = crate::db::jobs::get(env, &job_id).await?.ok_or_else(|| AppError::Internal("job vanished after insert".into()))?;
+    let job = crate::db::jobs::get(env, &job_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("job vanished after insert".into()))?;
     let token = super::track_token(env, &job_id)?;
     let mut out = super::dispatch_json(&job);
     out["tracking_url"] = super::tracking_url(env, &token).into();

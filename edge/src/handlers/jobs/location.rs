@@ -10,7 +10,9 @@ use crate::error::{AppError, AppResult};
 
 pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
     let (job_id, _) = super::resolve(req, env, key, &[Scope::Track, Scope::Dispatch])?;
-    let job = crate::db::jobs::get(env, &job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let job = crate::db::jobs::get(env, &job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
     let fixes = crate::db::fixes::recent(env, &job_id).await?;
     let facts = JobFacts {
         job_id: job.job_id,
@@ -27,9 +29,17 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
 /// 200 with an ETag, or 304 when the client already has this body.
 fn conditional(req: &Request, body: Vec<u8>) -> Response {
     let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &digest[..12]));
-    let fresh = crate::http::header(req, "If-None-Match")
-        .is_some_and(|inm| inm.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+    let etag = format!(
+        "\"{}\"",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &digest[..12]
+        )
+    );
+    let fresh = crate::http::header(req, "If-None-Match").is_some_and(|inm| {
+        inm.split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+    });
     let mut resp = if fresh {
         Response::empty().unwrap().with_status(304)
     } else {

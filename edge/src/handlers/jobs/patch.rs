@@ -13,14 +13,29 @@ pub async fn patch(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     }
     let body = crate::http::json_body(req).await?;
     let patch = qdn_shared::job::validate_patch(&body).map_err(|e| AppError::from_code(400, &e))?;
-    let job = crate::db::jobs::get(env, job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let job = crate::db::jobs::get(env, job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
     let status = patch.status.unwrap_or(job.status);
     if !job.status.can_become(status) {
-        return Err(AppError::from_code(409, &JobError::Transition(job.status, status)));
+        return Err(AppError::from_code(
+            409,
+            &JobError::Transition(job.status, status),
+        ));
     }
     let destination = patch.destination.as_ref().unwrap_or(&job.destination);
     let now = crate::clock::now();
-    crate::db::jobs::update(env, job_id, status, destination, patch.trailer_ids.as_deref(), now).await?;
-    let updated = crate::db::jobs::get(env, job_id).await?.ok_or_else(AppError::job_not_found)?;
+    crate::db::jobs::update(
+        env,
+        job_id,
+        status,
+        destination,
+        patch.trailer_ids.as_deref(),
+        now,
+    )
+    .await?;
+    let updated = crate::db::jobs::get(env, job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
     Ok(crate::http::json(200, &super::dispatch_json(&updated)))
 }

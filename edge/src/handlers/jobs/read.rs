@@ -7,7 +7,9 @@ use crate::error::{AppError, AppResult};
 
 pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
     let (job_id, claims) = super::resolve(req, env, key, &[Scope::Track, Scope::Dispatch])?;
-    let job = crate::db::jobs::get(env, &job_id).await?.ok_or_else(AppError::job_not_found)?;
+    let job = crate::db::jobs::get(env, &job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
     let body = if claims.scope == Scope::Dispatch {
         super::dispatch_json(&job)
     } else {
