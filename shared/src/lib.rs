@@ -7,8 +7,10 @@ pub mod fix;
 pub mod ingest;
 pub mod job;
 pub mod phone;
+pub mod relay;
 pub mod time;
 pub mod token;
+pub mod twilio;
 pub mod view;
 
 /// Every error the edge reports carries a stable snake_case code (the contract's `error`)

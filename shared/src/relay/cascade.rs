@@ -1,0 +1,378 @@
+//! One relayed message's cascade: a pure state machine. The Worker feeds it events (the start,
+//! Twilio's answers and callbacks, acknowledgements, timers) and performs what it decides.
+//!
+//! Guarantees (property-tested below): it never sends to a tier twice in a round, it always
+//! terminates (each send uses up a tier), and once acknowledged it never sends again, even
+//! when a timer that was already due fires afterwards.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::roster::{eligibility, LocalTime, Roster, Skip};
+
+/// A send with no answer for this long is presumed lost (the Worker restarted mid-send).
+pub const SEND_STUCK_S: i64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    New,
+    /// A send to this tier is under way (persisted before the request goes out).
+    Sending {
+        dispatcher_id: String,
+        to: String,
+        since: DateTime<Utc>,
+    },
+    /// Sent; waiting for an ACK until `until`.
+    AwaitingAck {
+        dispatcher_id: String,
+        sid: Option<String>,
+        until: DateTime<Utc>,
+    },
+    /// Waiting before the next tier.
+    Backoff {
+        until: DateTime<Utc>,
+    },
+    Acked {
+        by: String,
+        at: DateTime<Utc>,
+    },
+    Exhausted {
+        at: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Sending,
+    Sent,
+    Delivered,
+    Failed,
+    Undelivered,
+    Unreachable,
+    NoAck,
+    Acked,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Sending => "sending",
+            Outcome::Sent => "sent",
+            Outcome::Delivered => "delivered",
+            Outcome::Failed => "failed",
+            Outcome::Undelivered => "undelivered",
+            Outcome::Unreachable => "unreachable",
+            Outcome::NoAck => "no_ack",
+            Outcome::Acked => "acked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub n: u32,
+    pub dispatcher_id: String,
+    pub to: String,
+    pub at: DateTime<Utc>,
+    pub sid: Option<String>,
+    pub outcome: Outcome,
+    pub error_code: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cascade {
+    pub phase: Phase,
+    /// Tiers sent to in this round (by dispatcher id).
+    pub tried: Vec<String>,
+    pub failovers: u32,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Start,
+    /// Twilio accepted the send.
+    Sent {
+        sid: String,
+    },
+    /// Twilio refused, was overloaded, or did not answer in time: next tier after backoff.
+    SendFailed {
+        code: Option<u32>,
+    },
+    /// The recipient cannot get texts (opted out, landline): next tier at once, and alert.
+    Unreachable {
+        code: u32,
+    },
+    /// The send's outcome is unknown (the Worker restarted mid-send) and Twilio has no record
+    /// of it: it never went out, so it is made again.
+    SendLost,
+    /// A status callback for one of our sends.
+    Delivery {
+        sid: String,
+        status: String,
+        code: Option<u32>,
+    },
+    Ack {
+        by: String,
+    },
+    Timer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertKind {
+    Exhausted,
+    Unreachable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Send {
+        dispatcher_id: String,
+        to: String,
+    },
+    /// Call back with [`Event::Timer`] at this time (one alarm: the latest replaces others).
+    Wake {
+        at: DateTime<Utc>,
+    },
+    Alert {
+        kind: AlertKind,
+        detail: String,
+    },
+}
+
+impl Default for Cascade {
+    fn default() -> Self {
+        Cascade {
+            phase: Phase::New,
+            tried: Vec::new(),
+            failovers: 0,
+            attempts: Vec::new(),
+        }
+    }
+}
+
+/// What the cascade needs to know about the dispatchers now.
+pub struct World<'a> {
+    pub roster: &'a Roster,
+    pub heartbeat: &'a dyn Fn(&str) -> Option<DateTime<Utc>>,
+    pub clock: &'a dyn LocalTime,
+    pub now: DateTime<Utc>,
+}
+
+impl Cascade {
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Acked { .. } | Phase::Exhausted { .. })
+    }
+
+    /// When the cascade next needs [`Event::Timer`], if ever.
+    pub fn due(&self) -> Option<DateTime<Utc>> {
+        match &self.phase {
+            Phase::Sending { since, .. } => Some(*since + Duration::seconds(SEND_STUCK_S)),
+            Phase::AwaitingAck { until, .. } | Phase::Backoff { until } => Some(*until),
+            _ => None,
+        }
+    }
+
+    pub fn step(&mut self, event: Event, w: &World) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match event {
+            Event::Start => {
+                if self.phase == Phase::New {
+                    self.next_tier(w, &mut actions);
+                }
+            }
+            Event::Sent { sid } => {
+                if let Some(a) = self.current_sending_attempt() {
+                    a.outcome = Outcome::Sent;
+                    a.sid = Some(sid.clone());
+                }
+                if let Phase::Sending { dispatcher_id, .. } = &self.phase {
+                    let until = w.now + Duration::seconds(w.roster.ack_timeout_s as i64);
+                    self.phase = Phase::AwaitingAck {
+                        dispatcher_id: dispatcher_id.clone(),
+                        sid: Some(sid),
+                        until,
+                    };
+                    actions.push(Action::Wake { at: until });
+                }
+            }
+            Event::SendFailed { code } => {
+                if let Some(a) = self.current_sending_attempt() {
+                    a.outcome = Outcome::Failed;
+                    a.error_code = code;
+                }
+                if matches!(self.phase, Phase::Sending { .. }) {
+                    self.back_off(w, &mut actions);
+                }
+            }
+            Event::Unreachable { code } => {
+                if let Some(a) = self.current_sending_attempt() {
+                    a.outcome = Outcome::Unreachable;
+                    a.error_code = Some(code);
+                }
+                if let Phase::Sending {
+                    dispatcher_id, to, ..
+                } = &self.phase
+                {
+                    actions.push(Action::Alert {
+                        kind: AlertKind::Unreachable,
+                        detail: format!("{dispatcher_id} ({to}) cannot receive texts (Twilio error {code}); skipped"),
+                    });
+                    self.failovers += 1;
+                    self.next_tier(w, &mut actions);
+                }
+            }
+            Event::SendLost => {
+                if let Phase::Sending {
+                    dispatcher_id, to, ..
+                } = self.phase.clone()
+                {
+                    if let Some(a) = self.current_sending_attempt() {
+                        a.outcome = Outcome::Failed;
+                    }
+                    self.send(dispatcher_id, to, w, &mut actions);
+                }
+            }
+            Event::Delivery { sid, status, code } => {
+                let failed = matches!(status.as_str(), "failed" | "undelivered");
+                if let Some(a) = self
+                    .attempts
+                    .iter_mut()
+                    .find(|a| a.sid.as_deref() == Some(sid.as_str()))
+                {
+                    match status.as_str() {
+                        "delivered" if a.outcome == Outcome::Sent => a.outcome = Outcome::Delivered,
+                        "failed" => a.outcome = Outcome::Failed,
+                        "undelivered" => a.outcome = Outcome::Undelivered,
+                        _ => {}
+                    }
+                    if failed {
+                        a.error_code = code.or(a.error_code);
+                    }
+                }
+                // The current tier's text did not arrive: escalate at once.
+                if let Phase::AwaitingAck {
+                    sid: Some(current), ..
+                } = &self.phase
+                {
+                    if failed && *current == sid {
+                        self.failovers += 1;
+                        self.next_tier(w, &mut actions);
+                    }
+                }
+            }
+            Event::Ack { by } => {
+                if !matches!(self.phase, Phase::Acked { .. }) {
+                    if let Some(a) = self
+                        .attempts
+                        .iter_mut()
+                        .rev()
+                        .find(|a| a.dispatcher_id == by)
+                    {
+                        a.outcome = Outcome::Acked;
+                    }
+                    self.phase = Phase::Acked { by, at: w.now };
+                }
+            }
+            Event::Timer => match self.phase.clone() {
+                Phase::Backoff { until } if w.now >= until => self.next_tier(w, &mut actions),
+                Phase::AwaitingAck { until, .. } if w.now >= until => {
+                    if let Some(a) = self.attempts.last_mut() {
+                        if matches!(a.outcome, Outcome::Sent | Outcome::Delivered) {
+                            a.outcome = Outcome::NoAck;
+                        }
+                    }
+                    self.back_off(w, &mut actions);
+                }
+                // Early, or a send under way: keep the alarm.
+                _ => actions.extend(self.due().map(|at| Action::Wake { at: at.max(w.now) })),
+            },
+        }
+        actions
+    }
+
+    fn current_sending_attempt(&mut self) -> Option<&mut Attempt> {
+        let Phase::Sending { dispatcher_id, .. } = &self.phase else {
+            return None;
+        };
+        let id = dispatcher_id.clone();
+        self.attempts
+            .iter_mut()
+            .rev()
+            .find(|a| a.dispatcher_id == id && a.outcome == Outcome::Sending)
+    }
+
+    fn back_off(&mut self, w: &World, actions: &mut Vec<Action>) {
+        self.failovers += 1;
+        let until = w.now + Duration::seconds(w.roster.backoff_after(self.failovers) as i64);
+        self.phase = Phase::Backoff { until };
+        actions.push(Action::Wake { at: until });
+    }
+
+    /// Sends to the first eligible tier not yet tried, or ends the cascade exhausted.
+    fn next_tier(&mut self, w: &World, actions: &mut Vec<Action>) {
+        let mut skipped: Vec<(String, Skip)> = Vec::new();
+        for tier in &w.roster.tiers {
+            if self.tried.contains(&tier.dispatcher_id) {
+                continue;
+            }
+            match eligibility(
+                w.roster,
+                tier,
+                (w.heartbeat)(&tier.dispatcher_id),
+                w.now,
+                w.clock,
+            ) {
+                Ok(()) => {
+                    self.tried.push(tier.dispatcher_id.clone());
+                    self.send(tier.dispatcher_id.clone(), tier.phone.clone(), w, actions);
+                    return;
+                }
+                Err(why) => skipped.push((tier.dispatcher_id.clone(), why)),
+            }
+        }
+        self.phase = Phase::Exhausted { at: w.now };
+        let skipped: Vec<String> = skipped
+            .iter()
+            .map(|(id, why)| format!("{id}: {why:?}"))
+            .collect();
+        actions.push(Action::Alert {
+            kind: AlertKind::Exhausted,
+            detail: format!(
+                "no dispatcher acknowledged after {} attempt(s){}",
+                self.attempts.len(),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; skipped {}", skipped.join(", "))
+                }
+            ),
+        });
+    }
+
+    fn send(&mut self, dispatcher_id: String, to: String, w: &World, actions: &mut Vec<Action>) {
+        self.attempts.push(Attempt {
+            n: self.attempts.len() as u32 + 1,
+            dispatcher_id: dispatcher_id.clone(),
+            to: to.clone(),
+            at: w.now,
+            sid: None,
+            outcome: Outcome::Sending,
+            error_code: None,
+        });
+        self.phase = Phase::Sending {
+            dispatcher_id: dispatcher_id.clone(),
+            to: to.clone(),
+            since: w.now,
+        };
+        actions.push(Action::Send { dispatcher_id, to });
+        actions.push(Action::Wake {
+            at: w.now + Duration::seconds(SEND_STUCK_S),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,276 @@
+use super::*;
+use crate::relay::roster::tests::{tier, Tz};
+use proptest::prelude::*;
+
+fn roster(n: usize) -> Roster {
+    let mut r = Roster::from_phones(&[]);
+    r.tiers = (0..n)
+        .map(|i| tier(&format!("d{i}"), &format!("+1555010010{i}")))
+        .collect();
+    r
+}
+
+fn t0() -> DateTime<Utc> {
+    crate::time::parse_timestamp("2026-06-01T12:00:00Z").unwrap()
+}
+
+struct Sim {
+    roster: Roster,
+    now: DateTime<Utc>,
+    c: Cascade,
+}
+
+impl Sim {
+    fn new(n: usize) -> Sim {
+        Sim {
+            roster: roster(n),
+            now: t0(),
+            c: Cascade::default(),
+        }
+    }
+    fn step(&mut self, e: Event) -> Vec<Action> {
+        let no_hb = |_: &str| None;
+        let w = World {
+            roster: &self.roster,
+            heartbeat: &no_hb,
+            clock: &Tz,
+            now: self.now,
+        };
+        self.c.step(e, &w)
+    }
+    fn at(&mut self, s: i64) {
+        self.now = t0() + Duration::seconds(s);
+    }
+}
+
+fn sends(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| {
+            if let Action::Send { dispatcher_id, .. } = a {
+                Some(dispatcher_id.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn primary_acks_and_the_cascade_stops() {
+    let mut s = Sim::new(3);
+    assert_eq!(sends(&s.step(Event::Start)), vec!["d0"]);
+    let a = s.step(Event::Sent { sid: "SM1".into() });
+    assert_eq!(
+        a,
+        vec![Action::Wake {
+            at: t0() + Duration::seconds(30)
+        }]
+    );
+    s.at(10);
+    assert!(s.step(Event::Ack { by: "d0".into() }).is_empty());
+    assert!(s.c.is_done());
+    assert_eq!(s.c.attempts[0].outcome, Outcome::Acked);
+}
+
+#[test]
+fn no_ack_moves_on_after_backoff_then_exhausts_and_alerts() {
+    let mut s = Sim::new(2);
+    s.step(Event::Start);
+    s.step(Event::Sent { sid: "SM1".into() });
+    s.at(30);
+    let a = s.step(Event::Timer);
+    assert_eq!(
+        a,
+        vec![Action::Wake {
+            at: t0() + Duration::seconds(32)
+        }],
+        "2 s backoff"
+    );
+    s.at(32);
+    assert_eq!(sends(&s.step(Event::Timer)), vec!["d1"]);
+    s.step(Event::Sent { sid: "SM2".into() });
+    s.at(62);
+    s.step(Event::Timer);
+    s.at(66);
+    let a = s.step(Event::Timer);
+    assert!(
+        matches!(
+            a.as_slice(),
+            [Action::Alert {
+                kind: AlertKind::Exhausted,
+                ..
+            }]
+        ),
+        "{a:?}"
+    );
+    assert!(s.c.is_done());
+    assert_eq!(
+        s.c.attempts.iter().map(|a| a.outcome).collect::<Vec<_>>(),
+        vec![Outcome::NoAck, Outcome::NoAck]
+    );
+}
+
+#[test]
+fn a_twilio_failure_backs_off_and_an_opt_out_skips_at_once() {
+    let mut s = Sim::new(3);
+    s.step(Event::Start);
+    let a = s.step(Event::SendFailed { code: Some(20429) });
+    assert_eq!(
+        a,
+        vec![Action::Wake {
+            at: t0() + Duration::seconds(2)
+        }]
+    );
+    s.at(2);
+    assert_eq!(sends(&s.step(Event::Timer)), vec!["d1"]);
+    let a = s.step(Event::Unreachable { code: 21610 });
+    assert!(a.iter().any(|x| matches!(
+        x,
+        Action::Alert {
+            kind: AlertKind::Unreachable,
+            ..
+        }
+    )));
+    assert_eq!(sends(&a), vec!["d2"], "skipped at once, no backoff");
+    assert_eq!(s.c.failovers, 2);
+}
+
+#[test]
+fn undelivered_escalates_at_once_and_delivered_is_recorded() {
+    let mut s = Sim::new(2);
+    s.step(Event::Start);
+    s.step(Event::Sent { sid: "SM1".into() });
+    assert!(s
+        .step(Event::Delivery {
+            sid: "SM1".into(),
+            status: "delivered".into(),
+            code: None
+        })
+        .is_empty());
+    assert_eq!(s.c.attempts[0].outcome, Outcome::Delivered);
+    let mut s = Sim::new(2);
+    s.step(Event::Start);
+    s.step(Event::Sent { sid: "SM1".into() });
+    let a = s.step(Event::Delivery {
+        sid: "SM1".into(),
+        status: "undelivered".into(),
+        code: Some(30003),
+    });
+    assert_eq!(sends(&a), vec!["d1"]);
+    assert_eq!(s.c.attempts[0].error_code, Some(30003));
+}
+
+#[test]
+fn an_ack_beats_a_timer_that_was_already_due() {
+    // The race Grafana OnCall users hit: the ACK lands after the timeout passed, before the timer ran.
+    let mut s = Sim::new(3);
+    s.step(Event::Start);
+    s.step(Event::Sent { sid: "SM1".into() });
+    s.at(45);
+    s.step(Event::Ack { by: "d0".into() });
+    assert!(s.step(Event::Timer).is_empty());
+    s.at(500);
+    assert!(s.step(Event::Timer).is_empty());
+    assert!(s.step(Event::Start).is_empty());
+}
+
+#[test]
+fn unavailable_tiers_are_skipped_and_a_lost_send_is_made_again() {
+    let mut s = Sim::new(3);
+    s.roster.tiers[0].available = false;
+    assert_eq!(sends(&s.step(Event::Start)), vec!["d1"]);
+    s.at(61);
+    let a = s.step(Event::Timer);
+    assert_eq!(
+        a,
+        vec![Action::Wake {
+            at: t0() + Duration::seconds(61)
+        }],
+        "a stuck send waits for the Worker to reconcile"
+    );
+    assert_eq!(sends(&s.step(Event::SendLost)), vec!["d1"]);
+    assert_eq!(s.c.attempts.len(), 2);
+}
+
+#[test]
+fn an_empty_roster_exhausts_at_once() {
+    let mut s = Sim::new(0);
+    let a = s.step(Event::Start);
+    assert!(matches!(
+        a.as_slice(),
+        [Action::Alert {
+            kind: AlertKind::Exhausted,
+            ..
+        }]
+    ));
+}
+
+#[derive(Debug, Clone)]
+enum Ev {
+    Sent,
+    Failed,
+    Unreachable,
+    Undelivered,
+    Delivered,
+    Ack(usize),
+    Tick(i64),
+}
+
+fn ev() -> impl Strategy<Value = Ev> {
+    prop_oneof![
+        Just(Ev::Sent),
+        Just(Ev::Failed),
+        Just(Ev::Unreachable),
+        Just(Ev::Undelivered),
+        Just(Ev::Delivered),
+        (0usize..5).prop_map(Ev::Ack),
+        (0i64..90).prop_map(Ev::Tick),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn never_twice_to_a_tier_never_after_ack_always_terminates(n in 0usize..5, events in proptest::collection::vec(ev(), 0..60)) {
+        let mut s = Sim::new(n);
+        let mut sent: Vec<String> = sends(&s.step(Event::Start));
+        let mut clock = 0i64;
+        let mut acked = false;
+        let mut sid = 0;
+        for e in events {
+            let a = match e {
+                Ev::Sent => { sid += 1; s.step(Event::Sent { sid: format!("SM{sid}") }) }
+                Ev::Failed => s.step(Event::SendFailed { code: Some(500) }),
+                Ev::Unreachable => s.step(Event::Unreachable { code: 21610 }),
+                Ev::Undelivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: "undelivered".into(), code: None }),
+                Ev::Delivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: "delivered".into(), code: None }),
+                Ev::Ack(i) => { acked = true; s.step(Event::Ack { by: format!("d{i}") }) }
+                Ev::Tick(dt) => { clock += dt; s.at(clock); s.step(Event::Timer) }
+            };
+            let new = sends(&a);
+            prop_assert!(!(acked && !new.is_empty()), "sent after an ACK: {new:?}");
+            for d in new {
+                prop_assert!(!sent.contains(&d), "sent twice to {d}");
+                sent.push(d);
+            }
+        }
+        // Whatever happened, answering every send with a timeout and letting time pass ends it.
+        for _ in 0..(3 * n + 3) {
+            if matches!(s.c.phase, Phase::Sending { .. }) {
+                s.step(Event::SendFailed { code: None });
+            }
+            clock += 3600;
+            s.at(clock);
+            let a = s.step(Event::Timer);
+            for d in sends(&a) {
+                prop_assert!(!acked, "sent after an ACK");
+                prop_assert!(!sent.contains(&d), "sent twice to {d}");
+                sent.push(d);
+            }
+        }
+        prop_assert!(s.c.is_done(), "did not terminate: {:?}", s.c.phase);
+        prop_assert!(sent.len() <= n);
+    }
+}
