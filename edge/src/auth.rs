@@ -12,12 +12,9 @@ pub fn verify(env: &Env, raw: &str) -> AppResult<Claims> {
 }
 
 pub fn bearer(req: &Request) -> AppResult<String> {
-    let h = crate::http::header(req, "Authorization")
-        .ok_or_else(|| AppError::from_code(401, &TokenError::Missing))?;
+    let h = crate::http::header(req, "Authorization").ok_or_else(|| AppError::from_code(401, &TokenError::Missing))?;
     match h.split_once(' ') {
-        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
-            Ok(t.trim().to_string())
-        }
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => Ok(t.trim().to_string()),
         _ => Err(AppError::from_code(401, &TokenError::Malformed)),
     }
 }

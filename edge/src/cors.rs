@@ -25,10 +25,7 @@ pub fn preflight(req: &Request, env: &Env) -> Response {
             let mut resp = Response::empty().unwrap().with_status(204);
             let h = resp.headers_mut();
             let _ = h.set("Access-Control-Allow-Origin", &origin);
-            let _ = h.set(
-                "Access-Control-Allow-Methods",
-                "GET, POST, PUT, PATCH, OPTIONS",
-            );
+            let _ = h.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, OPTIONS");
             let _ = h.set(
                 "Access-Control-Allow-Headers",
                 "Authorization, Content-Type, If-None-Match",

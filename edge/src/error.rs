@@ -41,11 +41,7 @@ impl AppError {
 
     pub fn into_response(self) -> Response {
         let (status, code, message, extra) = match self {
-            AppError::Client {
-                status,
-                code,
-                message,
-            } => (status, code, message, None),
+            AppError::Client { status, code, message } => (status, code, message, None),
             AppError::Method { allow } => (
                 405,
                 "method_not_allowed",

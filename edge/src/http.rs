@@ -73,18 +73,13 @@ pub fn parse_json(bytes: &[u8]) -> AppResult<serde_json::Value> {
             "the body is empty; send a JSON object",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})"))
-    })
+    serde_json::from_slice(bytes)
+        .map_err(|e| AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})")))
 }
 
 /// The query string's pairs, percent-decoded.
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
     req.url()
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
         .unwrap_or_default()
 }

@@ -37,9 +37,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> AppResult {
         ["api", "jobs", key] => match method {
             Get => jobs::read::get(req, env, key).await,
             Patch => jobs::patch::patch(req, env, key).await,
-            _ => Err(AppError::Method {
-                allow: "GET, PATCH",
-            }),
+            _ => Err(AppError::Method { allow: "GET, PATCH" }),
         },
         ["api", "jobs", key, "location"] => match method {
             Get => jobs::location::get(req, env, key).await,

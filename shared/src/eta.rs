@@ -100,17 +100,11 @@ pub fn estimate_with(track: &[Point], dest: (f64, f64), params: &Params) -> Opti
 fn plausible(track: &[Point]) -> Vec<Point> {
     let mut ordered: Vec<Point> = Vec::with_capacity(track.len());
     for p in track {
-        if p.lat.is_finite()
-            && p.lon.is_finite()
-            && p.t.is_finite()
-            && ordered.last().is_none_or(|q| p.t > q.t)
-        {
+        if p.lat.is_finite() && p.lon.is_finite() && p.t.is_finite() && ordered.last().is_none_or(|q| p.t > q.t) {
             ordered.push(*p);
         }
     }
-    let fast = |a: &Point, b: &Point| {
-        distance_m((a.lat, a.lon), (b.lat, b.lon)) / (b.t - a.t) > MAX_PLAUSIBLE_MPS
-    };
+    let fast = |a: &Point, b: &Point| distance_m((a.lat, a.lon), (b.lat, b.lon)) / (b.t - a.t) > MAX_PLAUSIBLE_MPS;
     let mut out: Vec<Point> = Vec::with_capacity(ordered.len());
     for (i, p) in ordered.iter().enumerate() {
         let spike = match (out.last(), ordered.get(i + 1)) {
@@ -145,9 +139,7 @@ fn closure_speed(track: &[Point], dest: (f64, f64), params: &Params) -> f64 {
 /// end of the window cannot swing it.
 fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
-    let (mt, md) = points
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (t, d)| (a + t / n, b + d / n));
+    let (mt, md) = points.iter().fold((0.0, 0.0), |(a, b), (t, d)| (a + t / n, b + d / n));
     let (mut num, mut den) = (0.0, 0.0);
     for (t, d) in points {
         num += (t - mt) * (d - md);

@@ -107,16 +107,10 @@ impl RawFix {
         let speed_mps = non_negative(self.speed_mps, FixError::Speed)?;
         let accuracy_m = non_negative(self.accuracy_m, FixError::Accuracy)?;
         let heading_deg = match self.heading_deg {
-            Some(h) if !(h.is_finite() && (0.0..=360.0).contains(&h)) => {
-                return Err(FixError::Heading)
-            }
+            Some(h) if !(h.is_finite() && (0.0..=360.0).contains(&h)) => return Err(FixError::Heading),
             h => h.map(|h| h % 360.0),
         };
-        if self
-            .trailer_id
-            .as_deref()
-            .is_some_and(|t| !crate::job::valid_id(t))
-        {
+        if self.trailer_id.as_deref().is_some_and(|t| !crate::job::valid_id(t)) {
             return Err(FixError::TrailerId);
         }
         Ok(Fix {
@@ -143,9 +137,7 @@ pub(crate) fn num(o: &Map<String, Value>, key: &str, e: FixError) -> Result<Opti
 pub fn from_json(v: &Value, now: DateTime<Utc>) -> Result<Fix, FixError> {
     let o = v.as_object().ok_or(FixError::NotAnObject)?;
     let recorded_at = match o.get("recorded_at") {
-        Some(Value::String(s)) => {
-            Some(crate::time::parse_timestamp(s).ok_or(FixError::RecordedAt)?)
-        }
+        Some(Value::String(s)) => Some(crate::time::parse_timestamp(s).ok_or(FixError::RecordedAt)?),
         Some(Value::Number(n)) => Some(
             n.as_f64()
                 .and_then(crate::time::from_epoch_number)
@@ -229,19 +221,10 @@ mod tests {
         let cases = [
             (json!(null), "invalid_fix"),
             (json!([1, 2]), "invalid_fix"),
-            (
-                json!({"lat": 91, "lon": 0, "recorded_at": t}),
-                "invalid_lat",
-            ),
-            (
-                json!({"lat": "53", "lon": 0, "recorded_at": t}),
-                "invalid_lat",
-            ),
+            (json!({"lat": 91, "lon": 0, "recorded_at": t}), "invalid_lat"),
+            (json!({"lat": "53", "lon": 0, "recorded_at": t}), "invalid_lat"),
             (json!({"lon": 0, "recorded_at": t}), "invalid_lat"),
-            (
-                json!({"lat": 0, "lon": -181, "recorded_at": t}),
-                "invalid_lon",
-            ),
+            (json!({"lat": 0, "lon": -181, "recorded_at": t}), "invalid_lon"),
             (
                 json!({"lat": 0, "lon": 0, "recorded_at": "soon"}),
                 "invalid_recorded_at",
@@ -280,10 +263,7 @@ mod tests {
     #[test]
     fn batches_are_bounded() {
         let many: Vec<Value> = (0..501).map(|_| json!({})).collect();
-        assert_eq!(
-            body(&json!({"fixes": many})).err(),
-            Some(BodyError::TooMany)
-        );
+        assert_eq!(body(&json!({"fixes": many})).err(), Some(BodyError::TooMany));
         assert_eq!(body(&json!({"fixes": []})).err(), Some(BodyError::Empty));
         assert_eq!(body(&json!({"fixes": {}})).err(), Some(BodyError::Shape));
         assert!(matches!(body(&json!({"lat": 1})), Ok(Body::One(_))));

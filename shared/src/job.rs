@@ -110,9 +110,7 @@ fn invalid(code: &'static str, msg: impl Into<String>) -> JobError {
 
 /// Ids of jobs, trailers and dispatchers: short, URL-safe, no surprises in logs or SQL.
 pub fn valid_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobError> {
@@ -123,10 +121,7 @@ pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobErr
         )
     })?;
     if !(d.lat.is_finite() && (-90.0..=90.0).contains(&d.lat)) {
-        return Err(invalid(
-            "invalid_destination",
-            "destination.lat must be within -90..90",
-        ));
+        return Err(invalid("invalid_destination", "destination.lat must be within -90..90"));
     }
     if !(d.lon.is_finite() && (-180.0..=180.0).contains(&d.lon)) {
         return Err(invalid(
@@ -145,9 +140,7 @@ pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobErr
 
 pub fn validate_trailer_ids(v: &serde_json::Value) -> Result<Vec<String>, JobError> {
     let msg = "trailer_ids must be a list of up to 16 ids (letters, digits, - and _)";
-    let list = v
-        .as_array()
-        .ok_or_else(|| invalid("invalid_trailer_ids", msg))?;
+    let list = v.as_array().ok_or_else(|| invalid("invalid_trailer_ids", msg))?;
     if list.len() > 16 {
         return Err(invalid("invalid_trailer_ids", msg));
     }
@@ -196,12 +189,7 @@ pub fn validate_new_job(v: &serde_json::Value) -> Result<NewJob, JobError> {
     let job_id = match o.get("job_id") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) if valid_id(s) => Some(s.clone()),
-        Some(_) => {
-            return Err(invalid(
-                "invalid_job_id",
-                "job_id must be 1-64 letters, digits, - or _",
-            ))
-        }
+        Some(_) => return Err(invalid("invalid_job_id", "job_id must be 1-64 letters, digits, - or _")),
     };
     let customer_name = match o.get("customer_name").and_then(|x| x.as_str()) {
         Some(s) if !s.trim().is_empty() && s.chars().count() <= 120 => s.trim().to_string(),
@@ -338,20 +326,13 @@ mod tests {
 
     #[test]
     fn patches_need_something_known() {
+        assert_eq!(validate_patch(&json!({})).unwrap_err().code(), "empty_patch");
         assert_eq!(
-            validate_patch(&json!({})).unwrap_err().code(),
-            "empty_patch"
-        );
-        assert_eq!(
-            validate_patch(&json!({"customer_phone": "+1"}))
-                .unwrap_err()
-                .code(),
+            validate_patch(&json!({"customer_phone": "+1"})).unwrap_err().code(),
             "unknown_field"
         );
         assert_eq!(
-            validate_patch(&json!({"status": "at_site"}))
-                .unwrap()
-                .status,
+            validate_patch(&json!({"status": "at_site"})).unwrap().status,
             Some(JobStatus::AtSite)
         );
     }

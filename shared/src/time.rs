@@ -19,11 +19,7 @@ pub fn from_epoch_number(n: f64) -> Option<DateTime<Utc>> {
     if !n.is_finite() || n < 0.0 {
         return None;
     }
-    let ms = if n >= EPOCH_MS_THRESHOLD {
-        n
-    } else {
-        n * 1000.0
-    };
+    let ms = if n >= EPOCH_MS_THRESHOLD { n } else { n * 1000.0 };
     if ms > 32_503_680_000_000.0 {
         return None; // past year 3000: a unit mix-up, not a time
     }

@@ -126,8 +126,7 @@ fn mac(secret: &[u8]) -> HmacSha256 {
 /// Signs `claims` as a compact HS256 JWT.
 pub fn sign(claims: &Claims, secret: &[u8]) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload =
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims always serialise"));
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims always serialise"));
     let signing_input = format!("{header}.{payload}");
     let mut m = mac(secret);
     m.update(signing_input.as_bytes());
@@ -149,18 +148,14 @@ pub fn verify(token: &str, secret: &[u8], now_s: i64) -> Result<Claims, TokenErr
         return Err(TokenError::Malformed);
     }
     let mut parts = token.split('.');
-    let (Some(h64), Some(p64), Some(s64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(TokenError::Malformed);
     };
     let header: Header = decode_json(h64)?;
     if header.alg != "HS256" {
         return Err(TokenError::Algorithm);
     }
-    let sig = URL_SAFE_NO_PAD
-        .decode(s64)
-        .map_err(|_| TokenError::Malformed)?;
+    let sig = URL_SAFE_NO_PAD.decode(s64).map_err(|_| TokenError::Malformed)?;
     let mut m = mac(secret);
     m.update(h64.as_bytes());
     m.update(b".");
@@ -205,10 +200,7 @@ fn claims_from(mut raw: serde_json::Value) -> Result<Claims, TokenError> {
     let obj = raw.as_object_mut().ok_or(TokenError::Malformed)?;
     for key in ["exp", "nbf", "iat"] {
         if let Some(v) = obj.get(key) {
-            let n = v
-                .as_f64()
-                .filter(|n| n.is_finite())
-                .ok_or(TokenError::Claims(key))?;
+            let n = v.as_f64().filter(|n| n.is_finite()).ok_or(TokenError::Claims(key))?;
             obj.insert(key.into(), serde_json::Value::from(n.floor() as i64));
         }
     }
@@ -254,18 +246,9 @@ mod tests {
 
     #[test]
     fn refuses_other_algorithms_and_audiences() {
-        assert_eq!(
-            verify(PYJWT_HS512.trim(), SECRET, NOW),
-            Err(TokenError::Algorithm)
-        );
-        assert_eq!(
-            verify(PYJWT_NONE.trim(), SECRET, NOW),
-            Err(TokenError::Algorithm)
-        );
-        assert_eq!(
-            verify(PYJWT_WRONG_AUD.trim(), SECRET, NOW),
-            Err(TokenError::Audience)
-        );
+        assert_eq!(verify(PYJWT_HS512.trim(), SECRET, NOW), Err(TokenError::Algorithm));
+        assert_eq!(verify(PYJWT_NONE.trim(), SECRET, NOW), Err(TokenError::Algorithm));
+        assert_eq!(verify(PYJWT_WRONG_AUD.trim(), SECRET, NOW), Err(TokenError::Audience));
     }
 
     #[test]
@@ -282,10 +265,7 @@ mod tests {
         let c = Claims::new(Scope::Dispatch, NOW, 60);
         let t = sign(&c, SECRET);
         assert!(verify(&t, SECRET, NOW + 60 + LEEWAY_S).is_ok());
-        assert_eq!(
-            verify(&t, SECRET, NOW + 61 + LEEWAY_S),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(verify(&t, SECRET, NOW + 61 + LEEWAY_S), Err(TokenError::Expired));
         let mut f = Claims::new(Scope::Dispatch, NOW, 600);
         f.nbf = Some(NOW + 300);
         let t = sign(&f, SECRET);
@@ -298,10 +278,7 @@ mod tests {
         let t = sign(&Claims::new(Scope::Track, NOW, 60), SECRET);
         assert_eq!(verify(&t, SECRET, NOW), Err(TokenError::Claims("job_id")));
         let t = sign(&Claims::new(Scope::Ingest, NOW, 60), SECRET);
-        assert!(matches!(
-            verify(&t, SECRET, NOW),
-            Err(TokenError::Claims(_))
-        ));
+        assert!(matches!(verify(&t, SECRET, NOW), Err(TokenError::Claims(_))));
     }
 
     #[test]

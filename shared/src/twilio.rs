@@ -11,17 +11,13 @@ pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn mac(auth_token: &str, url: &str, params: &[(String, String)]) -> Hmac<Sha1> {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     sorted.sort();
-    let mut m =
-        Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC accepts any key length");
+    let mut m = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC accepts any key length");
     m.update(url.as_bytes());
     for (k, v) in sorted {
         m.update(k.as_bytes());
@@ -88,9 +84,7 @@ pub fn classify(status: u16, body: &str) -> SendAnswer {
     let code = json.get("code").and_then(|c| c.as_u64()).map(|c| c as u32);
     if (200..300).contains(&status) {
         return match json.get("sid").and_then(|s| s.as_str()) {
-            Some(sid) => SendAnswer::Sent {
-                sid: sid.to_string(),
-            },
+            Some(sid) => SendAnswer::Sent { sid: sid.to_string() },
             None => SendAnswer::Failed { code },
         };
     }
@@ -107,10 +101,7 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -125,10 +116,7 @@ mod tests {
         ]);
         let url = "https://example.com/myapp.php?foo=1&bar=2";
         let token = "12345";
-        assert_eq!(
-            signature(token, url, &params),
-            "vNe7KK2kJwCsxc9K3OLkkKB3qqI="
-        );
+        assert_eq!(signature(token, url, &params), "vNe7KK2kJwCsxc9K3OLkkKB3qqI=");
         assert!(verify(token, url, &params, "vNe7KK2kJwCsxc9K3OLkkKB3qqI="));
         assert!(verify(
             token,
@@ -162,19 +150,14 @@ mod tests {
             url_variants("http://a.com:80/x?q"),
             vec!["http://a.com:80/x?q", "http://a.com/x?q"]
         );
-        assert_eq!(
-            url_variants("http://127.0.0.1:8787/x"),
-            vec!["http://127.0.0.1:8787/x"]
-        );
+        assert_eq!(url_variants("http://127.0.0.1:8787/x"), vec!["http://127.0.0.1:8787/x"]);
     }
 
     #[test]
     fn answers() {
         assert_eq!(
             classify(201, r#"{"sid":"SMabc","status":"queued"}"#),
-            SendAnswer::Sent {
-                sid: "SMabc".into()
-            }
+            SendAnswer::Sent { sid: "SMabc".into() }
         );
         assert_eq!(
             classify(400, r#"{"code":21610,"message":"unsubscribed"}"#),
@@ -188,9 +171,6 @@ mod tests {
             classify(429, r#"{"code":20429}"#),
             SendAnswer::Failed { code: Some(20429) }
         );
-        assert_eq!(
-            classify(500, "oops"),
-            SendAnswer::Failed { code: Some(500) }
-        );
+        assert_eq!(classify(500, "oops"), SendAnswer::Failed { code: Some(500) });
     }
 }

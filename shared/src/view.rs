@@ -86,14 +86,8 @@ pub const TRAIL_MAX: usize = 60;
 
 /// Builds the customer's view from the job and its recent fixes (any order, any trailers).
 /// With several trailers, the view follows the one expected to arrive first.
-pub fn location_view(
-    job: &JobFacts,
-    mut fixes: Vec<StoredFix>,
-    company_phone: Option<String>,
-) -> LocationView {
-    fixes.sort_by(|a, b| {
-        (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at))
-    });
+pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
+    fixes.sort_by(|a, b| (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at)));
     let dest = (job.destination.lat, job.destination.lon);
     let mut best: Option<(f64, &[StoredFix], Option<eta::Estimate>)> = None;
     for track in fixes.chunk_by(|a, b| a.trailer_id == b.trailer_id) {
@@ -104,10 +98,7 @@ pub fn location_view(
         let est = eta::estimate(&points, dest);
         let last = track.last().expect("chunks are never empty");
         // Rank by ETA; without one, by distance at a walking pace so an estimate wins ties.
-        let rank = est.map_or_else(
-            || eta::distance_m((last.lat, last.lon), dest) / 1.0,
-            |e| e.seconds,
-        );
+        let rank = est.map_or_else(|| eta::distance_m((last.lat, last.lon), dest) / 1.0, |e| e.seconds);
         if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             best = Some((rank, track, est));
         }
@@ -210,10 +201,7 @@ mod tests {
         let fixes = vec![fix("a", 5, 0.5), fix("a", 1, 0.1), fix("a", 3, 0.3)];
         let v = location_view(&job(JobStatus::EnRoute), fixes, None);
         assert_eq!(v.position.unwrap().lat, 0.5);
-        assert_eq!(
-            v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(),
-            vec![0.1, 0.3, 0.5]
-        );
+        assert_eq!(v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(), vec![0.1, 0.3, 0.5]);
     }
 
     #[test]

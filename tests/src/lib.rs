@@ -8,13 +8,11 @@ use qdn_shared::token::{self, Claims, Scope};
 use serde_json::{json, Value};
 
 pub fn base() -> String {
-    std::env::var("QDN_BASE_URL")
-        .expect("QDN_BASE_URL is not set: run these tests with `cargo xtask test`")
+    std::env::var("QDN_BASE_URL").expect("QDN_BASE_URL is not set: run these tests with `cargo xtask test`")
 }
 
 pub fn secret() -> String {
-    std::env::var("QDN_JWT_SECRET")
-        .expect("QDN_JWT_SECRET is not set: run these tests with `cargo xtask test`")
+    std::env::var("QDN_JWT_SECRET").expect("QDN_JWT_SECRET is not set: run these tests with `cargo xtask test`")
 }
 
 pub fn env_or(name: &str, default: &str) -> String {
@@ -112,8 +110,7 @@ pub struct Req {
 
 pub fn req(method: &str, path: &str) -> Req {
     Req {
-        inner: ureq::request(method, &format!("{}{path}", base()))
-            .timeout(std::time::Duration::from_secs(30)),
+        inner: ureq::request(method, &format!("{}{path}", base())).timeout(std::time::Duration::from_secs(30)),
     }
 }
 
@@ -137,11 +134,7 @@ impl Req {
     }
 
     pub fn body(self, content_type: &str, body: &str) -> Resp {
-        resp(
-            self.inner
-                .set("Content-Type", content_type)
-                .send_string(body),
-        )
+        resp(self.inner.set("Content-Type", content_type).send_string(body))
     }
 }
 
@@ -158,11 +151,7 @@ fn resp(r: Result<ureq::Response, ureq::Error>) -> Resp {
         .filter_map(|n| r.header(&n).map(|v| (n.clone(), v.to_string())))
         .collect();
     let body = r.into_string().unwrap_or_default();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp { status, headers, body }
 }
 
 /// A demo destination (Liverpool) and positions approaching it from the south.

@@ -14,25 +14,17 @@ fn the_track_paths_serve_the_page_with_safe_headers() {
     for path in ["/track", "/track/", "/track?job_id=abc.def.ghi"] {
         let r = req("GET", path).send();
         assert_eq!(r.status, 200, "{path}");
-        assert!(
-            r.header("content-type").unwrap().starts_with("text/html"),
-            "{path}"
-        );
+        assert!(r.header("content-type").unwrap().starts_with("text/html"), "{path}");
         assert!(r.body.contains("/track/boot.js"), "{path}");
         assert_eq!(r.header("referrer-policy").as_deref(), Some("no-referrer"));
-        assert_eq!(
-            r.header("x-content-type-options").as_deref(),
-            Some("nosniff")
-        );
+        assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
         let csp = r.header("content-security-policy").unwrap();
         assert!(
             csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
             "{csp}"
         );
         // The company number is filled in for people whose link fails.
-        assert!(r
-            .body
-            .contains(&env_or("QDN_COMPANY_NUMBER", "+15550100000")));
+        assert!(r.body.contains(&env_or("QDN_COMPANY_NUMBER", "+15550100000")));
     }
 }
 
@@ -40,10 +32,7 @@ fn the_track_paths_serve_the_page_with_safe_headers() {
 fn static_files_have_their_types() {
     let wasm = req("GET", "/track/pkg/qdn_track_ui_bg.wasm").send();
     assert_eq!(wasm.status, 200);
-    assert_eq!(
-        wasm.header("content-type").as_deref(),
-        Some("application/wasm")
-    );
+    assert_eq!(wasm.header("content-type").as_deref(), Some("application/wasm"));
     let js = req("GET", "/track/pkg/qdn_track_ui.js").send();
     assert!(js.header("content-type").unwrap().contains("javascript"));
     let css = req("GET", "/track/track.css").send();
@@ -52,19 +41,13 @@ fn static_files_have_their_types() {
 
 #[test]
 fn unknown_routes_and_methods_are_json() {
-    req("GET", "/api/nothing-here")
-        .send()
-        .expect_error(404, "not_found");
-    req("GET", "/sms/whatever/else")
-        .send()
-        .expect_error(404, "not_found");
+    req("GET", "/api/nothing-here").send().expect_error(404, "not_found");
+    req("GET", "/sms/whatever/else").send().expect_error(404, "not_found");
     let r = req("DELETE", "/api/jobs");
     let r = r.send();
     r.expect_error(405, "method_not_allowed");
     assert_eq!(r.header("allow").as_deref(), Some("POST"));
-    req("POST", "/healthz")
-        .send()
-        .expect_error(405, "method_not_allowed");
+    req("POST", "/healthz").send().expect_error(405, "method_not_allowed");
 }
 
 #[test]
@@ -75,10 +58,7 @@ fn cors_allows_only_listed_origins() {
         .header("Access-Control-Request-Method", "POST")
         .send();
     assert_eq!(pre.status, 204);
-    assert_eq!(
-        pre.header("access-control-allow-origin"),
-        Some(allowed.clone())
-    );
+    assert_eq!(pre.header("access-control-allow-origin"), Some(allowed.clone()));
     assert!(pre
         .header("access-control-allow-headers")
         .unwrap()
@@ -92,9 +72,7 @@ fn cors_allows_only_listed_origins() {
     assert_eq!(foreign.status, 403);
     assert!(foreign.header("access-control-allow-origin").is_none());
 
-    let get = req("GET", "/api/jobs/x.y.z/location")
-        .header("Origin", &allowed)
-        .send();
+    let get = req("GET", "/api/jobs/x.y.z/location").header("Origin", &allowed).send();
     assert_eq!(get.header("access-control-allow-origin"), Some(allowed));
     assert!(get.header("vary").unwrap().contains("Origin"));
     let get = req("GET", "/api/jobs/x.y.z/location")

@@ -14,10 +14,7 @@ fn a_fix_becomes_the_position_and_a_resend_is_a_duplicate() {
     let f = fix(3, -5);
     let r = post_fix(&job, &ingest(&job), f.clone());
     assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        r.json(),
-        json!({"accepted": 1, "duplicates": 0, "rejected": []})
-    );
+    assert_eq!(r.json(), json!({"accepted": 1, "duplicates": 0, "rejected": []}));
     let again = post_fix(&job, &ingest(&job), f.clone()).json();
     assert_eq!(
         (again["accepted"].as_u64(), again["duplicates"].as_u64()),
@@ -66,12 +63,7 @@ fn a_batch_is_accepted_fix_by_fix() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            (
-                x["index"].as_u64().unwrap(),
-                x["error"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|x| (x["index"].as_u64().unwrap(), x["error"].as_str().unwrap().to_string()))
         .collect();
     assert_eq!(
         rejected,
@@ -81,10 +73,7 @@ fn a_batch_is_accepted_fix_by_fix() {
             (8, "invalid_fix".into())
         ]
     );
-    assert_eq!(
-        location(&track).json()["trail"].as_array().unwrap().len(),
-        7
-    );
+    assert_eq!(location(&track).json()["trail"].as_array().unwrap().len(), 7);
 }
 
 #[test]
@@ -107,14 +96,8 @@ fn single_bad_fixes_get_their_own_codes() {
     let (job, _) = create_job(&[], "en_route");
     let t = ingest(&job);
     let cases = [
-        (
-            json!({"lat": 91, "lon": 0, "recorded_at": at(0)}),
-            "invalid_lat",
-        ),
-        (
-            json!({"lat": 0, "lon": 181, "recorded_at": at(0)}),
-            "invalid_lon",
-        ),
+        (json!({"lat": 91, "lon": 0, "recorded_at": at(0)}), "invalid_lat"),
+        (json!({"lat": 0, "lon": 181, "recorded_at": at(0)}), "invalid_lon"),
         (
             json!({"lat": 0, "lon": 0, "recorded_at": "yesterday"}),
             "invalid_recorded_at",
@@ -132,10 +115,7 @@ fn single_bad_fixes_get_their_own_codes() {
             json!({"lat": 0, "lon": 0, "recorded_at": at(0), "speed_mps": -3}),
             "invalid_speed",
         ),
-        (
-            json!({"lat": "53", "lon": 0, "recorded_at": at(0)}),
-            "invalid_lat",
-        ),
+        (json!({"lat": "53", "lon": 0, "recorded_at": at(0)}), "invalid_lat"),
         (
             json!({"lat": 0, "lon": 0, "recorded_at": at(0), "trailer_id": "not-on-job"}),
             "invalid_trailer_id",

@@ -21,12 +21,8 @@ fn osmand_query_with_each_timestamp_form() {
     let (device, _, _, track) = tracked();
     let now = chrono::Utc::now();
     let forms = [
-        (now - chrono::Duration::seconds(50))
-            .timestamp()
-            .to_string(),
-        (now - chrono::Duration::seconds(40))
-            .timestamp_millis()
-            .to_string(),
+        (now - chrono::Duration::seconds(50)).timestamp().to_string(),
+        (now - chrono::Duration::seconds(40)).timestamp_millis().to_string(),
         (now - chrono::Duration::seconds(30))
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string(),
@@ -54,10 +50,7 @@ fn osmand_form_body_and_location_pair() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let p = position(&track);
-    assert_eq!(
-        (p["lat"].as_f64(), p["lon"].as_f64()),
-        (Some(53.411), Some(-2.961))
-    );
+    assert_eq!((p["lat"].as_f64(), p["lon"].as_f64()), (Some(53.411), Some(-2.961)));
 }
 
 #[test]
@@ -75,28 +68,19 @@ fn traccar_client_json() {
 
 #[test]
 fn osmand_errors() {
-    req(
-        "GET",
-        "/ingest/osmand?id=no-such-device-xyz&lat=53.4&lon=-2.9",
-    )
-    .send()
-    .expect_error(404, "unknown_device");
+    req("GET", "/ingest/osmand?id=no-such-device-xyz&lat=53.4&lon=-2.9")
+        .send()
+        .expect_error(404, "unknown_device");
     req("GET", "/ingest/osmand?lat=53.4&lon=-2.9")
         .send()
         .expect_error(400, "missing_device_id");
     let (device, _, _, _) = tracked();
-    req(
-        "GET",
-        &format!("/ingest/osmand?id={device}&lat=abc&lon=-2.9"),
-    )
-    .send()
-    .expect_error(400, "invalid_number");
-    req(
-        "GET",
-        &format!("/ingest/osmand?id={device}&lat=99&lon=-2.9"),
-    )
-    .send()
-    .expect_error(400, "invalid_lat");
+    req("GET", &format!("/ingest/osmand?id={device}&lat=abc&lon=-2.9"))
+        .send()
+        .expect_error(400, "invalid_number");
+    req("GET", &format!("/ingest/osmand?id={device}&lat=99&lon=-2.9"))
+        .send()
+        .expect_error(400, "invalid_lat");
     req(
         "GET",
         &format!("/ingest/osmand?id={device}&lat=53&lon=-2.9&timestamp=soon"),
@@ -109,11 +93,7 @@ fn osmand_errors() {
 fn osmand_without_an_open_job_is_acknowledged_not_stored() {
     let device = uid("idle");
     register_device(&device);
-    let r = req(
-        "GET",
-        &format!("/ingest/osmand?id={device}&lat=53.4&lon=-2.9"),
-    )
-    .send();
+    let r = req("GET", &format!("/ingest/osmand?id={device}&lat=53.4&lon=-2.9")).send();
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["ignored"], "no_open_job");
 }
@@ -187,10 +167,7 @@ fn owntracks_needs_a_token_for_the_device() {
         .json(&body)
         .expect_error(401, "token_malformed");
     req("POST", "/ingest/owntracks")
-        .header(
-            "Authorization",
-            &basic(&device, &ingest_trailer("TRsomeoneelse")),
-        )
+        .header("Authorization", &basic(&device, &ingest_trailer("TRsomeoneelse")))
         .json(&body)
         .expect_error(403, "token_device_mismatch");
     req("POST", "/ingest/owntracks")

@@ -32,11 +32,7 @@ fn a_track_token_sees_no_dispatcher_data() {
     assert_eq!(customer.status, 200, "{}", customer.body);
     let c = customer.json();
     assert_eq!(c["job_id"], job.as_str());
-    assert!(
-        c.get("customer_phone").is_none()
-            && c.get("customer_name").is_none()
-            && c.get("trailer_ids").is_none()
-    );
+    assert!(c.get("customer_phone").is_none() && c.get("customer_name").is_none() && c.get("trailer_ids").is_none());
     let d = req("GET", &format!("/api/jobs/{job}"))
         .bearer(&dispatch())
         .send()
@@ -67,9 +63,11 @@ fn status_follows_the_allowed_transitions() {
 #[test]
 fn patch_moves_the_destination_and_trailers() {
     let (job, _) = create_job(&["TR1x"], "en_route");
-    let r = req("PATCH", &format!("/api/jobs/{job}")).bearer(&dispatch()).json(&json!({
-        "destination": {"lat": 53.5, "lon": -2.9, "address": "New place"}, "trailer_ids": ["TR2x", "TR3x"]
-    }));
+    let r = req("PATCH", &format!("/api/jobs/{job}"))
+        .bearer(&dispatch())
+        .json(&json!({
+            "destination": {"lat": 53.5, "lon": -2.9, "address": "New place"}, "trailer_ids": ["TR2x", "TR3x"]
+        }));
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["destination"]["address"], "New place");
@@ -99,8 +97,10 @@ fn patch_moves_the_destination_and_trailers() {
 fn bad_job_bodies_get_clear_errors() {
     let post = |v: serde_json::Value| req("POST", "/api/jobs").bearer(&dispatch()).json(&v);
     post(json!([])).expect_error(400, "invalid_body");
-    post(json!({"customer_name": "A", "customer_phone": "12345", "destination": {"lat": 1, "lon": 1}})).expect_error(400, "invalid_phone");
-    post(json!({"customer_name": "A", "customer_phone": "+15550100001", "destination": {"lat": 100, "lon": 1}})).expect_error(400, "invalid_destination");
+    post(json!({"customer_name": "A", "customer_phone": "12345", "destination": {"lat": 1, "lon": 1}}))
+        .expect_error(400, "invalid_phone");
+    post(json!({"customer_name": "A", "customer_phone": "+15550100001", "destination": {"lat": 100, "lon": 1}}))
+        .expect_error(400, "invalid_destination");
     req("POST", "/api/jobs")
         .bearer(&dispatch())
         .body("application/json", "{not json")
@@ -115,13 +115,7 @@ fn bad_job_bodies_get_clear_errors() {
 fn a_chosen_job_id_is_idempotent() {
     let id = uid("job_fixed_");
     let body = json!({"job_id": id, "customer_name": "A", "customer_phone": "+15550100001", "destination": {"lat": 1, "lon": 1}});
-    assert_eq!(
-        req("POST", "/api/jobs")
-            .bearer(&dispatch())
-            .json(&body)
-            .status,
-        201
-    );
+    assert_eq!(req("POST", "/api/jobs").bearer(&dispatch()).json(&body).status, 201);
     req("POST", "/api/jobs")
         .bearer(&dispatch())
         .json(&body)

@@ -7,14 +7,13 @@ use serde_json::json;
 fn eta_while_moving_none_when_not() {
     let trailer = uid("TRe");
     let (job, track) = create_job(&[&trailer], "en_route");
-    let fixes: Vec<_> = (0..8).map(|i| {
-        let (lat, lon) = approach(i);
-        json!({"lat": lat, "lon": lon, "recorded_at": at(-280 + i as i64 * 40), "trailer_id": trailer})
-    }).collect();
-    assert_eq!(
-        post_fix(&job, &ingest(&job), json!({"fixes": fixes})).status,
-        202
-    );
+    let fixes: Vec<_> = (0..8)
+        .map(|i| {
+            let (lat, lon) = approach(i);
+            json!({"lat": lat, "lon": lon, "recorded_at": at(-280 + i as i64 * 40), "trailer_id": trailer})
+        })
+        .collect();
+    assert_eq!(post_fix(&job, &ingest(&job), json!({"fixes": fixes})).status, 202);
     let v = location(&track).json();
     let eta = &v["eta"];
     // ~0.014 deg/40 s closing: the distance left (~2.9 km) at the measured pace.
@@ -48,10 +47,7 @@ fn with_several_trailers_the_view_follows_the_first_to_arrive() {
     );
     let v = location(&track).json();
     assert_eq!(v["trailer_count"], 2);
-    assert!(
-        (v["position"]["lat"].as_f64().unwrap() - 53.42).abs() < 1e-9,
-        "{v}"
-    );
+    assert!((v["position"]["lat"].as_f64().unwrap() - 53.42).abs() < 1e-9, "{v}");
 }
 
 #[test]
@@ -87,7 +83,9 @@ fn etag_gives_304_until_a_new_fix_arrives() {
 #[test]
 fn the_trail_is_bounded() {
     let (job, track) = create_job(&[], "en_route");
-    let fixes: Vec<_> = (0..150).map(|i| json!({"lat": 53.40 + i as f64 * 0.0001, "lon": -2.96, "recorded_at": at(-1500 + i * 10)})).collect();
+    let fixes: Vec<_> = (0..150)
+        .map(|i| json!({"lat": 53.40 + i as f64 * 0.0001, "lon": -2.96, "recorded_at": at(-1500 + i * 10)}))
+        .collect();
     assert_eq!(
         post_fix(&job, &ingest(&job), json!({"fixes": fixes})).json()["accepted"],
         150
@@ -101,9 +99,7 @@ fn the_trail_is_bounded() {
 #[test]
 fn bearer_form_and_dispatch_can_read_it_too() {
     let (job, track) = create_job(&[], "scheduled");
-    let a = req("GET", &format!("/api/jobs/{job}/location"))
-        .bearer(&track)
-        .send();
+    let a = req("GET", &format!("/api/jobs/{job}/location")).bearer(&track).send();
     let b = req("GET", &format!("/api/jobs/{job}/location"))
         .bearer(&dispatch())
         .send();

@@ -8,11 +8,7 @@ use qdn_shared::token::Scope;
 use qdn_tests::*;
 use serde_json::json;
 
-fn forge(
-    header: serde_json::Value,
-    payload: serde_json::Value,
-    sign: impl Fn(&[u8]) -> Vec<u8>,
-) -> String {
+fn forge(header: serde_json::Value, payload: serde_json::Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
     let h = URL_SAFE_NO_PAD.encode(header.to_string());
     let p = URL_SAFE_NO_PAD.encode(payload.to_string());
     let input = format!("{h}.{p}");
@@ -24,11 +20,7 @@ fn exp() -> i64 {
 }
 
 fn assert_no_leak(r: &Resp, other_job: &str) {
-    assert!(
-        !r.body.contains(other_job),
-        "response mentions another job: {}",
-        r.body
-    );
+    assert!(!r.body.contains(other_job), "response mentions another job: {}", r.body);
     assert!(
         !r.body.contains("Test Customer") && !r.body.contains("+1555010"),
         "response leaks customer data: {}",
@@ -105,12 +97,8 @@ fn wrong_audience_is_refused() {
 #[test]
 fn track_token_cannot_post_fixes() {
     let (job, track) = create_job(&[], "en_route");
-    post_fix(
-        &job,
-        &track,
-        json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}),
-    )
-    .expect_error(403, "forbidden_scope");
+    post_fix(&job, &track, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)}))
+        .expect_error(403, "forbidden_scope");
 }
 
 #[test]
@@ -175,9 +163,7 @@ fn a_track_token_never_reads_another_job() {
         .send();
     r.expect_error(404, "job_not_found");
     assert_no_leak(&r, &job_b);
-    let r = req("GET", &format!("/api/jobs/{job_b}"))
-        .bearer(&track_a)
-        .send();
+    let r = req("GET", &format!("/api/jobs/{job_b}")).bearer(&track_a).send();
     r.expect_error(404, "job_not_found");
     // Its own job, both ways.
     assert_eq!(
@@ -221,12 +207,7 @@ fn tokens_are_minted_for_dispatch_only_and_work() {
         .json(&json!({"scope": "ingest", "job_id": job}));
     let t = r.json()["token"].as_str().unwrap().to_string();
     assert_eq!(
-        post_fix(
-            &job,
-            &t,
-            json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})
-        )
-        .status,
+        post_fix(&job, &t, json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})).status,
         202
     );
 }

@@ -78,9 +78,7 @@ pub fn status_headline(s: JobStatus) -> &'static str {
 
 /// What to tell a person whose link the API refused.
 pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String) {
-    let contact = phone
-        .map(|p| format!(" Text or call us at {p}."))
-        .unwrap_or_default();
+    let contact = phone.map(|p| format!(" Text or call us at {p}.")).unwrap_or_default();
     match (status, code) {
         (_, "token_expired") => (
             "This tracking link has expired".into(),
@@ -99,9 +97,7 @@ pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String)
 }
 
 pub fn missing_link(phone: Option<&str>) -> (String, String) {
-    let contact = phone
-        .map(|p| format!(" Text or call us at {p}."))
-        .unwrap_or_default();
+    let contact = phone.map(|p| format!(" Text or call us at {p}.")).unwrap_or_default();
     (
         "This page needs a tracking link".into(),
         format!("Open the link from the text message we sent you.{contact}"),
@@ -133,12 +129,8 @@ mod tests {
     fn refusals_say_what_to_do() {
         let (t, b) = refusal(401, "token_expired", Some("+15550100000"));
         assert!(t.contains("expired") && b.contains("+15550100000"));
-        assert!(refusal(401, "token_invalid", None)
-            .0
-            .contains("isn't valid"));
-        assert!(refusal(404, "job_not_found", None)
-            .0
-            .contains("couldn't find"));
+        assert!(refusal(401, "token_invalid", None).0.contains("isn't valid"));
+        assert!(refusal(404, "job_not_found", None).0.contains("couldn't find"));
     }
 
     #[test]

@@ -32,9 +32,7 @@ fn cached(name: &str, inputs: &[&str], outputs: &[&str], build: impl FnOnce() ->
     paths.extend(outputs.iter().map(|p| root().join(p)));
     let outputs_exist = outputs.iter().all(|p| root().join(p).exists());
     let before = fingerprint(&paths);
-    if outputs_exist
-        && std::fs::read_to_string(stamp(name)).ok().as_deref() == Some(before.as_str())
-    {
+    if outputs_exist && std::fs::read_to_string(stamp(name)).ok().as_deref() == Some(before.as_str()) {
         eprintln!("    {name}: up to date");
         return Ok(());
     }
@@ -43,12 +41,7 @@ fn cached(name: &str, inputs: &[&str], outputs: &[&str], build: impl FnOnce() ->
     std::fs::write(stamp(name), fingerprint(&paths)).map_err(|e| e.to_string())
 }
 
-const SHARED_INPUTS: &[&str] = &[
-    "Cargo.lock",
-    "Cargo.toml",
-    "shared/src",
-    "shared/Cargo.toml",
-];
+const SHARED_INPUTS: &[&str] = &["Cargo.lock", "Cargo.toml", "shared/src", "shared/Cargo.toml"];
 
 pub fn ui(tools: &Tools) -> Result {
     step("building the tracking page (track-ui → static/track/pkg)");

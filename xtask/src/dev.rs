@@ -23,20 +23,14 @@ pub fn run() -> Result {
     if secret.is_empty() {
         return Err(".dev.vars has no JWT_SECRET".into());
     }
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8787);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
     let persist = root().join(".wrangler/state");
     stack::migrate(&tools, &persist)?;
     // A local PUBLIC_BASE_URL follows the port; a real one (a tunnel, say) is kept.
     let mut overrides = Vec::new();
     let public = var("PUBLIC_BASE_URL");
     if public.is_empty() || public.contains("127.0.0.1") || public.contains("localhost") {
-        overrides.push((
-            "PUBLIC_BASE_URL".to_string(),
-            format!("http://127.0.0.1:{port}"),
-        ));
+        overrides.push(("PUBLIC_BASE_URL".to_string(), format!("http://127.0.0.1:{port}")));
     }
     let mut stack = Stack::start(
         &tools,

@@ -43,16 +43,11 @@ type Stretch = Vec<(i64, f64, f64)>;
 /// A stretch of the first real trip, and the trip's end.
 fn real_trip() -> (Stretch, (f64, f64)) {
     let csv =
-        std::fs::read_to_string(root().join("shared/testdata/liverpool_bus_route14_outbound.csv"))
-            .unwrap_or_default();
+        std::fs::read_to_string(root().join("shared/testdata/liverpool_bus_route14_outbound.csv")).unwrap_or_default();
     let mut rows: Vec<(String, i64, f64, f64)> = Vec::new();
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').map(|s| s.trim_matches('"')).collect();
-        let (Some(t), Ok(lat), Ok(lon)) = (
-            qdn_shared::time::parse_timestamp(f[3]),
-            f[4].parse(),
-            f[5].parse(),
-        ) else {
+        let (Some(t), Ok(lat), Ok(lon)) = (qdn_shared::time::parse_timestamp(f[3]), f[4].parse(), f[5].parse()) else {
             continue;
         };
         rows.push((f[2].to_string(), t.timestamp(), lat, lon));
@@ -66,10 +61,7 @@ fn real_trip() -> (Stretch, (f64, f64)) {
     let cut = trip.len() * 6 / 10;
     let slice = &trip[cut.saturating_sub(12)..cut.max(1)];
     let last_t = slice.last().map(|r| r.1).unwrap_or_default();
-    (
-        slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(),
-        end,
-    )
+    (slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(), end)
 }
 
 pub fn demo(base: &str, secret: &str) -> Result<Demo> {
@@ -98,12 +90,7 @@ pub fn demo(base: &str, secret: &str) -> Result<Demo> {
         409 => {
             // Kept from an earlier run: put it back on the road.
             let patch = json!({ "status": "en_route", "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" } });
-            let (s, b) = call(
-                "PATCH",
-                &format!("{base}/api/jobs/{DEMO_JOB}"),
-                &dispatch,
-                patch,
-            )?;
+            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), &dispatch, patch)?;
             if s != 200 {
                 eprintln!("    note: the stored demo job could not be reset ({s} {b}); seed a fresh state with `rm -rf .wrangler/state`");
             }

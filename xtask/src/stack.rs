@@ -62,14 +62,11 @@ impl Stack {
         }
         if let Some(log) = &o.log {
             let f = std::fs::File::create(log).map_err(|e| e.to_string())?;
-            c.stdout(f.try_clone().map_err(|e| e.to_string())?)
-                .stderr(f);
+            c.stdout(f.try_clone().map_err(|e| e.to_string())?).stderr(f);
         }
         // Its own process group, so stopping it stops workerd too.
         std::os::unix::process::CommandExt::process_group(&mut c, 0);
-        let child = c
-            .spawn()
-            .map_err(|e| format!("could not start wrangler: {e}"))?;
+        let child = c.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
         let mut stack = Stack {
             child,
             base_url: format!("http://127.0.0.1:{}", o.port),
@@ -85,11 +82,7 @@ impl Stack {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("wrangler dev exited early ({status})"));
             }
-            if ureq::get(&url)
-                .timeout(Duration::from_secs(2))
-                .call()
-                .is_ok()
-            {
+            if ureq::get(&url).timeout(Duration::from_secs(2)).call().is_ok() {
                 eprintln!("    serving after {:.1}s", started.elapsed().as_secs_f64());
                 return Ok(());
             }

@@ -46,8 +46,7 @@ impl Tally {
         self.passed += p;
         self.failed += f;
         if !out.status.success() {
-            self.failures
-                .push(format!("{name}: exited with {}", out.status));
+            self.failures.push(format!("{name}: exited with {}", out.status));
             if f == 0 {
                 self.failed += 1; // a suite that failed before running its tests
             }
@@ -85,11 +84,7 @@ pub fn run(args: &[String]) -> Result {
     step("cargo fmt --check");
     t.check(
         "fmt",
-        crate::util::run(
-            cargo()
-                .args(["fmt", "--all", "--check"])
-                .current_dir(root()),
-        ),
+        crate::util::run(cargo().args(["fmt", "--all", "--check"]).current_dir(root())),
     );
     step("clippy (native crates)");
     t.check(
@@ -136,9 +131,7 @@ pub fn run(args: &[String]) -> Result {
     );
     t.suite(
         "unit tests (qdn-shared)",
-        cargo()
-            .args(["test", "-q", "-p", "qdn-shared"])
-            .current_dir(root()),
+        cargo().args(["test", "-q", "-p", "qdn-shared"]).current_dir(root()),
     );
 
     let built = crate::build::all(&tools);
@@ -162,10 +155,7 @@ pub fn run(args: &[String]) -> Result {
             eprintln!("{name} wasm: {} KB raw, {} KB gzip", raw / 1024, gz / 1024);
         }
     }
-    eprintln!(
-        "cargo xtask test took {:.0}s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("cargo xtask test took {:.0}s", started.elapsed().as_secs_f64());
     println!("{} passed, {} failed", t.passed, t.failed);
     if t.failed > 0 {
         return Err(format!("{} failed", t.failed));

@@ -23,16 +23,13 @@ impl Tools {
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
-        });
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"));
     home.join("bin").join(name)
 }
 
 /// The wasm-bindgen version Cargo.lock pins (the CLI must be exactly it).
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l == "name = \"wasm-bindgen\"" {
@@ -45,12 +42,8 @@ pub fn locked_wasm_bindgen() -> Result<String> {
 }
 
 pub fn ensure() -> Result<Tools> {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         step("adding the wasm32-unknown-unknown target");
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
@@ -61,29 +54,20 @@ pub fn ensure() -> Result<Tools> {
         step(&format!(
             "installing worker-build {WORKER_BUILD_VERSION} (first time only, ~7 min)"
         ));
-        run(cargo().args([
-            "install",
-            "worker-build",
-            "--version",
-            WORKER_BUILD_VERSION,
-            "--locked",
-        ]))?;
+        run(cargo().args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked"]))?;
     }
 
     let want = locked_wasm_bindgen()?;
     let wasm_bindgen = cargo_bin("wasm-bindgen");
     let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
     if !have.split_whitespace().any(|w| w == want) {
-        step(&format!(
-            "installing wasm-bindgen-cli {want} (first time only, ~5 min)"
-        ));
+        step(&format!("installing wasm-bindgen-cli {want} (first time only, ~5 min)"));
         run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want, "--force"]))?;
     }
 
     let node_bin = root().join("node_modules/.bin");
     let stamp = root().join("node_modules/.qdn-lock");
-    let lock = std::fs::read(root().join("package-lock.json"))
-        .map_err(|e| format!("package-lock.json: {e}"))?;
+    let lock = std::fs::read(root().join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
     let lock_hash = {
         use sha2::{Digest, Sha256};
         format!("{:x}", Sha256::digest(&lock))
@@ -106,8 +90,7 @@ pub fn ensure() -> Result<Tools> {
 
 /// Debian's Chromium for the browser tests (installed with apt-get when missing and allowed).
 pub fn chromium() -> Result<PathBuf> {
-    let path =
-        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let path = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     if path.exists() {
         return Ok(path);
     }

@@ -21,9 +21,7 @@ pub fn step(msg: &str) {
 pub fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
     let started = Instant::now();
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
     if !status.success() {
         return Err(format!("{shown} failed ({status})"));
     }

@@ -14,12 +14,7 @@ const PER_TRAILER: u32 = 120;
 
 /// Inserts fixes for one job in a single statement (a JSON array expanded by `json_each`), so a
 /// 500-fix batch is one round trip. Returns how many were new; the rest were duplicates.
-pub async fn insert(
-    env: &Env,
-    job_id: &str,
-    fixes: &[Fix],
-    received_at: DateTime<Utc>,
-) -> worker::Result<usize> {
+pub async fn insert(env: &Env, job_id: &str, fixes: &[Fix], received_at: DateTime<Utc>) -> worker::Result<usize> {
     if fixes.is_empty() {
         return Ok(0);
     }

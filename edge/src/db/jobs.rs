@@ -68,12 +68,7 @@ pub async fn get(env: &Env, job_id: &str) -> worker::Result<Option<Job>> {
 }
 
 /// Inserts the job and its trailers in one transaction. `false` if the id is taken.
-pub async fn insert(
-    env: &Env,
-    job_id: &str,
-    j: &NewJob,
-    now: DateTime<Utc>,
-) -> worker::Result<bool> {
+pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> worker::Result<bool> {
     let d = db(env)?;
     let mut stmts = vec![d
         .prepare(

@@ -25,11 +25,7 @@ pub enum Registered {
     DeviceTaken,
 }
 
-pub async fn set_device(
-    env: &Env,
-    trailer_id: &str,
-    device_id: &str,
-) -> worker::Result<Registered> {
+pub async fn set_device(env: &Env, trailer_id: &str, device_id: &str) -> worker::Result<Registered> {
     if let Some(other) = by_device(env, device_id).await? {
         if other != trailer_id {
             return Ok(Registered::DeviceTaken);

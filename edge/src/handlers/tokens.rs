@@ -15,9 +15,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let scope: Scope = o
         .get("scope")
         .and_then(|s| serde_json::from_value(s.clone()).ok())
-        .ok_or_else(|| {
-            AppError::bad_request("invalid_scope", "scope must be track, ingest or dispatch")
-        })?;
+        .ok_or_else(|| AppError::bad_request("invalid_scope", "scope must be track, ingest or dispatch"))?;
     let id = |key: &'static str| -> AppResult<Option<String>> {
         match o.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -36,22 +34,13 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     };
     let ttl_s = match o.get("ttl_s") {
         None | Some(Value::Null) => default_ttl,
-        Some(v) => v
-            .as_i64()
-            .filter(|t| (1..=MAX_TTL_S).contains(t))
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid_ttl",
-                    format!("ttl_s must be an integer from 1 to {MAX_TTL_S}"),
-                )
-            })?,
+        Some(v) => v.as_i64().filter(|t| (1..=MAX_TTL_S).contains(t)).ok_or_else(|| {
+            AppError::bad_request("invalid_ttl", format!("ttl_s must be an integer from 1 to {MAX_TTL_S}"))
+        })?,
     };
     match scope {
         Scope::Track if job_id.is_none() => {
-            return Err(AppError::bad_request(
-                "missing_job_id",
-                "a track token needs job_id",
-            ))
+            return Err(AppError::bad_request("missing_job_id", "a track token needs job_id"))
         }
         Scope::Ingest if job_id.is_none() && trailer_id.is_none() => {
             return Err(AppError::bad_request(

@@ -25,9 +25,7 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
         .fetch(format!("https://assets.invalid/track/{page}"), None)
         .await?;
     if asset.status_code() != 200 && page != "index.html" {
-        asset = assets
-            .fetch("https://assets.invalid/track/index.html", None)
-            .await?;
+        asset = assets.fetch("https://assets.invalid/track/index.html", None).await?;
     }
     if asset.status_code() != 200 {
         return Err(crate::error::AppError::Internal(format!(
@@ -59,9 +57,7 @@ pub fn secure_page(mut resp: Response) -> Response {
 }
 
 fn page_for(env: &Env, job_key: &str) -> String {
-    let Some(version) =
-        crate::config::get(env, "TRACK_PAGE_VERSION").filter(|v| qdn_shared::job::valid_id(v))
-    else {
+    let Some(version) = crate::config::get(env, "TRACK_PAGE_VERSION").filter(|v| qdn_shared::job::valid_id(v)) else {
         return "index.html".into();
     };
     let percent: u64 = crate::config::get(env, "TRACK_PAGE_CANARY_PERCENT")

@@ -82,24 +82,13 @@ pub(crate) fn score(trips: &[Trip], sigma_m: f64, drop: f64, seed: u64) -> Score
     score_with(trips, sigma_m, drop, seed, &Params::DEFAULT)
 }
 
-pub(crate) fn score_with(
-    trips: &[Trip],
-    sigma_m: f64,
-    drop: f64,
-    seed: u64,
-    params: &Params,
-) -> Score {
+pub(crate) fn score_with(trips: &[Trip], sigma_m: f64, drop: f64, seed: u64, params: &Params) -> Score {
     let mut rng = Rng(seed);
     let (mut ours, mut base) = (Vec::new(), Vec::new());
     for trip in trips {
         let end = *trip.points.last().unwrap();
         let dest = (end.lat, end.lon);
-        let observed = degrade(
-            &trip.points[..trip.points.len() - 1],
-            sigma_m,
-            drop,
-            &mut rng,
-        );
+        let observed = degrade(&trip.points[..trip.points.len() - 1], sigma_m, drop, &mut rng);
         let t0 = trip.points[0].t;
         for frac in [0.2, 0.4, 0.6, 0.8] {
             let cut = t0 + frac * (end.t - t0);
@@ -124,11 +113,7 @@ pub(crate) fn score_with(
 #[test]
 fn beats_half_the_baseline_error_on_real_trips() {
     let trips = trips();
-    assert!(
-        trips.len() >= 10,
-        "expected the 16 trips, found {}",
-        trips.len()
-    );
+    assert!(trips.len() >= 10, "expected the 16 trips, found {}", trips.len());
     for (name, sigma, drop) in [
         ("clean", 0.0, 0.0),
         ("jitter 25 m", 25.0, 0.0),

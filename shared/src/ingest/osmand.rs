@@ -23,10 +23,7 @@ pub fn from_params<'a>(
     let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
         match p.get(key).map(|s| s.trim()) {
             None | Some("") => Ok(None),
-            Some(s) => s
-                .parse::<f64>()
-                .map(Some)
-                .map_err(|_| IngestError::NotANumber(key)),
+            Some(s) => s.parse::<f64>().map(Some).map_err(|_| IngestError::NotANumber(key)),
         }
     };
     let (mut lat, mut lon) = (number("lat")?, number("lon")?);
@@ -59,14 +56,8 @@ pub fn from_json(body: &[u8], now: DateTime<Utc>) -> Result<DeviceFix, IngestErr
     let v: Value = serde_json::from_slice(body).map_err(|_| IngestError::Json)?;
     let o = v.as_object().ok_or(IngestError::Shape)?;
     let device_id = device(o.get("device_id").and_then(Value::as_str))?;
-    let loc = o
-        .get("location")
-        .and_then(Value::as_object)
-        .ok_or(IngestError::Shape)?;
-    let coords = loc
-        .get("coords")
-        .and_then(Value::as_object)
-        .ok_or(IngestError::Shape)?;
+    let loc = o.get("location").and_then(Value::as_object).ok_or(IngestError::Shape)?;
+    let coords = loc.get("coords").and_then(Value::as_object).ok_or(IngestError::Shape)?;
     let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
         match coords.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -107,8 +98,7 @@ mod tests {
     }
 
     fn q(s: &str) -> Result<DeviceFix, IngestError> {
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(s.as_bytes()).into_owned().collect();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(s.as_bytes()).into_owned().collect();
         from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now())
     }
 
@@ -143,10 +133,7 @@ mod tests {
     fn errors() {
         assert_eq!(q("lat=1&lon=2").unwrap_err(), IngestError::MissingDevice);
         assert_eq!(q("id=a/b&lat=1&lon=2").unwrap_err(), IngestError::BadDevice);
-        assert_eq!(
-            q("id=a&lat=x&lon=2").unwrap_err(),
-            IngestError::NotANumber("lat")
-        );
+        assert_eq!(q("id=a&lat=x&lon=2").unwrap_err(), IngestError::NotANumber("lat"));
         assert_eq!(q("id=a&location=1;2").unwrap_err(), IngestError::Location);
         assert_eq!(
             q("id=a&lat=1&lon=2&timestamp=tomorrow").unwrap_err(),

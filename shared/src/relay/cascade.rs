@@ -128,18 +128,8 @@ pub enum AlertKind {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Send {
-        dispatcher_id: String,
-        to: String,
-    },
-    /// Call back with [`Event::Timer`] at this time (one alarm: the latest replaces others).
-    Wake {
-        at: DateTime<Utc>,
-    },
-    Alert {
-        kind: AlertKind,
-        detail: String,
-    },
+    Send { dispatcher_id: String, to: String },
+    Alert { kind: AlertKind, detail: String },
 }
 
 impl Default for Cascade {
@@ -166,7 +156,8 @@ impl Cascade {
         matches!(self.phase, Phase::Acked { .. } | Phase::Exhausted { .. })
     }
 
-    /// When the cascade next needs [`Event::Timer`], if ever.
+    /// When the cascade next needs [`Event::Timer`], if ever: the caller keeps one alarm set
+    /// to this after every step.
     pub fn due(&self) -> Option<DateTime<Utc>> {
         match &self.phase {
             Phase::Sending { since, .. } => Some(*since + Duration::seconds(SEND_STUCK_S)),
@@ -195,7 +186,6 @@ impl Cascade {
                         sid: Some(sid),
                         until,
                     };
-                    actions.push(Action::Wake { at: until });
                 }
             }
             Event::SendFailed { code } => {
@@ -204,7 +194,7 @@ impl Cascade {
                     a.error_code = code;
                 }
                 if matches!(self.phase, Phase::Sending { .. }) {
-                    self.back_off(w, &mut actions);
+                    self.back_off(w);
                 }
             }
             Event::Unreachable { code } => {
@@ -212,10 +202,7 @@ impl Cascade {
                     a.outcome = Outcome::Unreachable;
                     a.error_code = Some(code);
                 }
-                if let Phase::Sending {
-                    dispatcher_id, to, ..
-                } = &self.phase
-                {
+                if let Phase::Sending { dispatcher_id, to, .. } = &self.phase {
                     actions.push(Action::Alert {
                         kind: AlertKind::Unreachable,
                         detail: format!("{dispatcher_id} ({to}) cannot receive texts (Twilio error {code}); skipped"),
@@ -225,10 +212,7 @@ impl Cascade {
                 }
             }
             Event::SendLost => {
-                if let Phase::Sending {
-                    dispatcher_id, to, ..
-                } = self.phase.clone()
-                {
+                if let Phase::Sending { dispatcher_id, to, .. } = self.phase.clone() {
                     if let Some(a) = self.current_sending_attempt() {
                         a.outcome = Outcome::Failed;
                     }
@@ -253,10 +237,7 @@ impl Cascade {
                     }
                 }
                 // The current tier's text did not arrive: escalate at once.
-                if let Phase::AwaitingAck {
-                    sid: Some(current), ..
-                } = &self.phase
-                {
+                if let Phase::AwaitingAck { sid: Some(current), .. } = &self.phase {
                     if failed && *current == sid {
                         self.failovers += 1;
                         self.next_tier(w, &mut actions);
@@ -265,12 +246,7 @@ impl Cascade {
             }
             Event::Ack { by } => {
                 if !matches!(self.phase, Phase::Acked { .. }) {
-                    if let Some(a) = self
-                        .attempts
-                        .iter_mut()
-                        .rev()
-                        .find(|a| a.dispatcher_id == by)
-                    {
+                    if let Some(a) = self.attempts.iter_mut().rev().find(|a| a.dispatcher_id == by) {
                         a.outcome = Outcome::Acked;
                     }
                     self.phase = Phase::Acked { by, at: w.now };
@@ -284,10 +260,10 @@ impl Cascade {
                             a.outcome = Outcome::NoAck;
                         }
                     }
-                    self.back_off(w, &mut actions);
+                    self.back_off(w);
                 }
-                // Early, or a send under way: keep the alarm.
-                _ => actions.extend(self.due().map(|at| Action::Wake { at: at.max(w.now) })),
+                // Early, or a send under way (the caller reconciles a stuck one): nothing yet.
+                _ => {}
             },
         }
         actions
@@ -304,11 +280,10 @@ impl Cascade {
             .find(|a| a.dispatcher_id == id && a.outcome == Outcome::Sending)
     }
 
-    fn back_off(&mut self, w: &World, actions: &mut Vec<Action>) {
+    fn back_off(&mut self, w: &World) {
         self.failovers += 1;
         let until = w.now + Duration::seconds(w.roster.backoff_after(self.failovers) as i64);
         self.phase = Phase::Backoff { until };
-        actions.push(Action::Wake { at: until });
     }
 
     /// Sends to the first eligible tier not yet tried, or ends the cascade exhausted.
@@ -318,13 +293,7 @@ impl Cascade {
             if self.tried.contains(&tier.dispatcher_id) {
                 continue;
             }
-            match eligibility(
-                w.roster,
-                tier,
-                (w.heartbeat)(&tier.dispatcher_id),
-                w.now,
-                w.clock,
-            ) {
+            match eligibility(w.roster, tier, (w.heartbeat)(&tier.dispatcher_id), w.now, w.clock) {
                 Ok(()) => {
                     self.tried.push(tier.dispatcher_id.clone());
                     self.send(tier.dispatcher_id.clone(), tier.phone.clone(), w, actions);
@@ -334,10 +303,7 @@ impl Cascade {
             }
         }
         self.phase = Phase::Exhausted { at: w.now };
-        let skipped: Vec<String> = skipped
-            .iter()
-            .map(|(id, why)| format!("{id}: {why:?}"))
-            .collect();
+        let skipped: Vec<String> = skipped.iter().map(|(id, why)| format!("{id}: {why:?}")).collect();
         actions.push(Action::Alert {
             kind: AlertKind::Exhausted,
             detail: format!(
@@ -368,9 +334,6 @@ impl Cascade {
             since: w.now,
         };
         actions.push(Action::Send { dispatcher_id, to });
-        actions.push(Action::Wake {
-            at: w.now + Duration::seconds(SEND_STUCK_S),
-        });
     }
 }
 

@@ -13,8 +13,7 @@ pub enum Command {
 /// `#` then 3 to 8 letters or digits (case-insensitive; answered in upper case).
 fn reference(word: &str) -> Option<String> {
     let r = word.strip_prefix('#')?;
-    ((3..=8).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .then(|| r.to_ascii_uppercase())
+    ((3..=8).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| r.to_ascii_uppercase())
 }
 
 pub fn parse(body: &str) -> Command {

@@ -28,9 +28,7 @@ mod tests {
         let a = super::reference("SM0123456789abcdef0123456789abcdef", 4);
         assert_eq!(a, super::reference("SM0123456789abcdef0123456789abcdef", 4));
         assert_eq!(a.len(), 4);
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() && !"01OIL".contains(c)));
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() && !"01OIL".contains(c)));
         assert_ne!(a, super::reference("SM0123456789abcdef0123456789abcdee", 4));
     }
 }

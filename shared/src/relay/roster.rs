@@ -60,15 +60,13 @@ impl Roster {
         let tiers = phones
             .iter()
             .filter_map(|(id, p)| {
-                p.as_ref()
-                    .filter(|p| crate::phone::is_e164(p))
-                    .map(|p| Tier {
-                        dispatcher_id: id.to_string(),
-                        name: id.to_string(),
-                        phone: p.clone(),
-                        available: true,
-                        on_call: None,
-                    })
+                p.as_ref().filter(|p| crate::phone::is_e164(p)).map(|p| Tier {
+                    dispatcher_id: id.to_string(),
+                    name: id.to_string(),
+                    phone: p.clone(),
+                    available: true,
+                    on_call: None,
+                })
             })
             .collect();
         Roster {
@@ -178,28 +176,15 @@ impl ErrorCode for RosterError {
 }
 
 /// Checks a roster from `PUT /api/relay/roster`; `valid_tz` says whether a zone name exists.
-pub fn validate(
-    v: &serde_json::Value,
-    valid_tz: &dyn Fn(&str) -> bool,
-) -> Result<Roster, RosterError> {
+pub fn validate(v: &serde_json::Value, valid_tz: &dyn Fn(&str) -> bool) -> Result<Roster, RosterError> {
     let bad = |code, msg: String| RosterError(code, msg);
-    let r: Roster = serde_json::from_value(v.clone()).map_err(|e| {
-        bad(
-            "invalid_roster",
-            format!("the roster does not match its shape: {e}"),
-        )
-    })?;
+    let r: Roster = serde_json::from_value(v.clone())
+        .map_err(|e| bad("invalid_roster", format!("the roster does not match its shape: {e}")))?;
     if r.tiers.is_empty() {
-        return Err(bad(
-            "empty_roster",
-            "a roster needs at least one tier".into(),
-        ));
+        return Err(bad("empty_roster", "a roster needs at least one tier".into()));
     }
     if r.tiers.len() > 10 {
-        return Err(bad(
-            "invalid_roster",
-            "a roster has at most 10 tiers".into(),
-        ));
+        return Err(bad("invalid_roster", "a roster has at most 10 tiers".into()));
     }
     for (i, t) in r.tiers.iter().enumerate() {
         if !crate::job::valid_id(&t.dispatcher_id) {
@@ -255,10 +240,7 @@ pub fn validate(
         }
     }
     if !(5..=3600).contains(&r.ack_timeout_s) {
-        return Err(bad(
-            "invalid_roster",
-            "ack_timeout_s must be 5..3600".into(),
-        ));
+        return Err(bad("invalid_roster", "ack_timeout_s must be 5..3600".into()));
     }
     if r.backoff_s.is_empty() || r.backoff_s.len() > 10 || r.backoff_s.iter().any(|b| *b > 600) {
         return Err(bad(
@@ -267,10 +249,7 @@ pub fn validate(
         ));
     }
     if !(30..=86_400).contains(&r.heartbeat_stale_s) {
-        return Err(bad(
-            "invalid_roster",
-            "heartbeat_stale_s must be 30..86400".into(),
-        ));
+        return Err(bad("invalid_roster", "heartbeat_stale_s must be 30..86400".into()));
     }
     Ok(r)
 }
@@ -314,10 +293,7 @@ pub(crate) mod tests {
             to: "17:00".into(),
         });
         // Monday 2026-06-01 09:00 in Chicago is 14:00 UTC.
-        assert_eq!(
-            eligibility(&r, &t, None, utc("2026-06-01T14:00:00Z"), &Tz),
-            Ok(())
-        );
+        assert_eq!(eligibility(&r, &t, None, utc("2026-06-01T14:00:00Z"), &Tz), Ok(()));
         assert_eq!(
             eligibility(&r, &t, None, utc("2026-06-01T12:00:00Z"), &Tz),
             Err(Skip::OffCall)
@@ -334,10 +310,7 @@ pub(crate) mod tests {
             from: "22:00".into(),
             to: "06:00".into(),
         });
-        assert_eq!(
-            eligibility(&r, &t, None, utc("2026-06-02T01:00:00Z"), &Tz),
-            Ok(())
-        );
+        assert_eq!(eligibility(&r, &t, None, utc("2026-06-02T01:00:00Z"), &Tz), Ok(()));
         assert_eq!(
             eligibility(&r, &t, None, utc("2026-06-01T01:00:00Z"), &Tz),
             Err(Skip::OffCall)
@@ -350,11 +323,7 @@ pub(crate) mod tests {
         let r = Roster::from_phones(&[]);
         let now = utc("2026-06-01T12:00:00Z");
         let mut t = tier("a", "+15550100101");
-        assert_eq!(
-            eligibility(&r, &t, None, now, &Tz),
-            Ok(()),
-            "never sent one: not stale"
-        );
+        assert_eq!(eligibility(&r, &t, None, now, &Tz), Ok(()), "never sent one: not stale");
         assert_eq!(
             eligibility(&r, &t, Some(now - chrono::Duration::seconds(599)), now, &Tz),
             Ok(())
@@ -377,11 +346,7 @@ pub(crate) mod tests {
             (30, vec![2, 4, 8], 600)
         );
         assert!(r.tiers[0].available);
-        let code = |v: serde_json::Value| {
-            validate(&v, &|tz: &str| tz == "Europe/London")
-                .unwrap_err()
-                .0
-        };
+        let code = |v: serde_json::Value| validate(&v, &|tz: &str| tz == "Europe/London").unwrap_err().0;
         assert_eq!(code(serde_json::json!({"tiers": []})), "empty_roster");
         assert_eq!(
             code(serde_json::json!({"tiers": [{"dispatcher_id": "a", "phone": "555"}]})),

@@ -21,8 +21,7 @@ struct Frame {
 impl Frame {
     fn fit(points: &[(f64, f64)]) -> Option<Frame> {
         let first = points.first()?;
-        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
-            (first.0, first.0, first.1, first.1);
+        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (first.0, first.0, first.1, first.1);
         for (lat, lon) in points {
             min_lat = min_lat.min(*lat);
             max_lat = max_lat.max(*lat);

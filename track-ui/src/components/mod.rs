@@ -60,10 +60,7 @@ pub fn App() -> impl IntoView {
     let token_shaped = token.as_deref().is_none_or(|t| t.split('.').count() == 3);
     if let Some(t) = token.clone().filter(|_| token_shaped) {
         leptos::task::spawn_local(crate::poll::run(t, model));
-        let _ = set_interval_with_handle(
-            move || model.now_ms.set(js_sys::Date::now()),
-            Duration::from_secs(5),
-        );
+        let _ = set_interval_with_handle(move || model.now_ms.set(js_sys::Date::now()), Duration::from_secs(5));
     }
     let has_token = token.is_some();
     view! {

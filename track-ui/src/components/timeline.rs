@@ -8,11 +8,7 @@ use crate::format::{step_index, STEPS};
 
 #[component]
 pub fn Timeline(model: Model) -> impl IntoView {
-    let status = move || {
-        model
-            .view
-            .with(|v| v.as_ref().map(|v| (v.status, v.trailer_count)))
-    };
+    let status = move || model.view.with(|v| v.as_ref().map(|v| (v.status, v.trailer_count)));
     view! {
         <section class="card timeline" aria-label="Job progress">
             {move || match status() {

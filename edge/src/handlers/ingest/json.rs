@@ -41,10 +41,7 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
                 .map_err(|e| AppError::from_code(400, &e))?;
             vec![Ok(f)]
         }
-        Body::Batch(list) => list
-            .iter()
-            .map(|v| fix::from_json(v, now).and_then(bind))
-            .collect(),
+        Body::Batch(list) => list.iter().map(|v| fix::from_json(v, now).and_then(bind)).collect(),
     };
     let summary = super::store(env, &job, checked).await?;
     Ok(crate::http::json(202, &summary))

@@ -27,11 +27,7 @@ pub struct Summary {
 }
 
 /// Stores the valid fixes of `checked` for `job`; the invalid ones are reported by index.
-pub async fn store(
-    env: &Env,
-    job: &Job,
-    checked: Vec<Result<Fix, FixError>>,
-) -> AppResult<Summary> {
+pub async fn store(env: &Env, job: &Job, checked: Vec<Result<Fix, FixError>>) -> AppResult<Summary> {
     let mut valid = Vec::with_capacity(checked.len());
     let mut rejected = Vec::new();
     for (index, r) in checked.into_iter().enumerate() {
@@ -66,15 +62,13 @@ pub fn require_open(job: &Job) -> AppResult<()> {
 
 /// A tracker's device id → its trailer → the trailer's open job.
 pub async fn device_job(env: &Env, device_id: &str) -> AppResult<(String, Option<Job>)> {
-    let trailer_id = crate::db::trailers::by_device(env, device_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::client(
-                404,
-                "unknown_device",
-                "no trailer has this device id; register it with PUT /api/trailers/{trailer_id}",
-            )
-        })?;
+    let trailer_id = crate::db::trailers::by_device(env, device_id).await?.ok_or_else(|| {
+        AppError::client(
+            404,
+            "unknown_device",
+            "no trailer has this device id; register it with PUT /api/trailers/{trailer_id}",
+        )
+    })?;
     let job = crate::db::jobs::active_for_trailer(env, &trailer_id).await?;
     Ok((trailer_id, job))
 }

@@ -9,10 +9,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     let body = crate::http::json_body(req).await?;
     let new = qdn_shared::job::validate_new_job(&body).map_err(|e| AppError::from_code(400, &e))?;
-    let job_id = new
-        .job_id
-        .clone()
-        .unwrap_or_else(|| crate::ids::new_id("job_", 12));
+    let job_id = new.job_id.clone().unwrap_or_else(|| crate::ids::new_id("job_", 12));
     let now = crate::clock::now();
     if !crate::db::jobs::insert(env, &job_id, &new, now).await? {
         return Err(AppError::client(

@@ -31,10 +31,7 @@ fn conditional(req: &Request, body: Vec<u8>) -> Response {
     let digest = Sha256::digest(&body);
     let etag = format!(
         "\"{}\"",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            &digest[..12]
-        )
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &digest[..12])
     );
     let fresh = crate::http::header(req, "If-None-Match").is_some_and(|inm| {
         inm.split(',')

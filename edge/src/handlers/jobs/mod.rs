@@ -15,12 +15,7 @@ pub const TRACK_TOKEN_TTL_S: i64 = 14 * 24 * 3600;
 
 /// `{key}` is a track token (the SMS link's form) or a job id with a Bearer token.
 /// Returns the job id the caller may see and the claims.
-pub fn resolve(
-    req: &Request,
-    env: &Env,
-    key: &str,
-    scopes: &[Scope],
-) -> AppResult<(String, Claims)> {
+pub fn resolve(req: &Request, env: &Env, key: &str, scopes: &[Scope]) -> AppResult<(String, Claims)> {
     if key.contains('.') {
         let claims = crate::auth::verify(env, key)?;
         crate::auth::require_scope(&claims, &[Scope::Track])?;
@@ -37,20 +32,13 @@ pub fn resolve(
 
 pub fn track_token(env: &Env, job_id: &str) -> AppResult<String> {
     let secret = crate::config::jwt_secret(env)?;
-    let mut claims = Claims::new(
-        Scope::Track,
-        crate::clock::now().timestamp(),
-        TRACK_TOKEN_TTL_S,
-    );
+    let mut claims = Claims::new(Scope::Track, crate::clock::now().timestamp(), TRACK_TOKEN_TTL_S);
     claims.job_id = Some(job_id.to_string());
     Ok(qdn_shared::token::sign(&claims, secret.as_bytes()))
 }
 
 pub fn tracking_url(env: &Env, token: &str) -> String {
-    format!(
-        "{}/track?job_id={token}",
-        crate::config::public_base_url(env)
-    )
+    format!("{}/track?job_id={token}", crate::config::public_base_url(env))
 }
 
 /// The dispatcher's view of a job.

@@ -18,22 +18,11 @@ pub async fn patch(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
         .ok_or_else(AppError::job_not_found)?;
     let status = patch.status.unwrap_or(job.status);
     if !job.status.can_become(status) {
-        return Err(AppError::from_code(
-            409,
-            &JobError::Transition(job.status, status),
-        ));
+        return Err(AppError::from_code(409, &JobError::Transition(job.status, status)));
     }
     let destination = patch.destination.as_ref().unwrap_or(&job.destination);
     let now = crate::clock::now();
-    crate::db::jobs::update(
-        env,
-        job_id,
-        status,
-        destination,
-        patch.trailer_ids.as_deref(),
-        now,
-    )
-    .await?;
+    crate::db::jobs::update(env, job_id, status, destination, patch.trailer_ids.as_deref(), now).await?;
     let updated = crate::db::jobs::get(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;

@@ -60,16 +60,12 @@ fn sends(actions: &[Action]) -> Vec<String> {
 fn primary_acks_and_the_cascade_stops() {
     let mut s = Sim::new(3);
     assert_eq!(sends(&s.step(Event::Start)), vec!["d0"]);
-    let a = s.step(Event::Sent { sid: "SM1".into() });
-    assert_eq!(
-        a,
-        vec![Action::Wake {
-            at: t0() + Duration::seconds(30)
-        }]
-    );
+    assert!(s.step(Event::Sent { sid: "SM1".into() }).is_empty());
+    assert_eq!(s.c.due(), Some(t0() + Duration::seconds(30)), "waits 30 s for an ACK");
     s.at(10);
     assert!(s.step(Event::Ack { by: "d0".into() }).is_empty());
     assert!(s.c.is_done());
+    assert_eq!(s.c.due(), None);
     assert_eq!(s.c.attempts[0].outcome, Outcome::Acked);
 }
 
@@ -79,14 +75,8 @@ fn no_ack_moves_on_after_backoff_then_exhausts_and_alerts() {
     s.step(Event::Start);
     s.step(Event::Sent { sid: "SM1".into() });
     s.at(30);
-    let a = s.step(Event::Timer);
-    assert_eq!(
-        a,
-        vec![Action::Wake {
-            at: t0() + Duration::seconds(32)
-        }],
-        "2 s backoff"
-    );
+    assert!(s.step(Event::Timer).is_empty());
+    assert_eq!(s.c.due(), Some(t0() + Duration::seconds(32)), "2 s backoff");
     s.at(32);
     assert_eq!(sends(&s.step(Event::Timer)), vec!["d1"]);
     s.step(Event::Sent { sid: "SM2".into() });
@@ -115,13 +105,8 @@ fn no_ack_moves_on_after_backoff_then_exhausts_and_alerts() {
 fn a_twilio_failure_backs_off_and_an_opt_out_skips_at_once() {
     let mut s = Sim::new(3);
     s.step(Event::Start);
-    let a = s.step(Event::SendFailed { code: Some(20429) });
-    assert_eq!(
-        a,
-        vec![Action::Wake {
-            at: t0() + Duration::seconds(2)
-        }]
-    );
+    assert!(s.step(Event::SendFailed { code: Some(20429) }).is_empty());
+    assert_eq!(s.c.due(), Some(t0() + Duration::seconds(2)));
     s.at(2);
     assert_eq!(sends(&s.step(Event::Timer)), vec!["d1"]);
     let a = s.step(Event::Unreachable { code: 21610 });
@@ -181,14 +166,11 @@ fn unavailable_tiers_are_skipped_and_a_lost_send_is_made_again() {
     s.roster.tiers[0].available = false;
     assert_eq!(sends(&s.step(Event::Start)), vec!["d1"]);
     s.at(61);
-    let a = s.step(Event::Timer);
-    assert_eq!(
-        a,
-        vec![Action::Wake {
-            at: t0() + Duration::seconds(61)
-        }],
+    assert!(
+        s.step(Event::Timer).is_empty(),
         "a stuck send waits for the Worker to reconcile"
     );
+    assert_eq!(s.c.due(), Some(t0() + Duration::seconds(SEND_STUCK_S)));
     assert_eq!(sends(&s.step(Event::SendLost)), vec!["d1"]);
     assert_eq!(s.c.attempts.len(), 2);
 }

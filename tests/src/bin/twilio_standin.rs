@@ -1,0 +1,349 @@
+//! A local stand-in for Twilio's REST API, for tests and `cargo xtask dev`.
+//!
+//! Speaks `POST/GET /2010-04-01/Accounts/{sid}/Messages.json` with Basic auth (account SID +
+//! auth token, or API key + secret), refuses any form field Twilio's OpenAPI description does
+//! not define (`tests/twilio/message_params.tsv`), records every send, and answers the way
+//! Twilio does. Test control: `POST /_standin/rules` injects failures (status, Twilio error code,
+//! delay, failed status callbacks) for a recipient; `GET /_standin/sent` lists sends. Status
+//! callbacks are signed with the auth token like Twilio's.
+//!
+//! Usage: twilio_standin --port 8788 --account-sid AC.. --auth-token .. [--api-key SK.. --api-secret ..]
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use tiny_http::{Header, Method, Request, Response, Server};
+
+const PARAMS: &str = include_str!("../../twilio/message_params.tsv");
+
+#[derive(Clone, Default)]
+struct Rule {
+    to: Option<String>,
+    status: u16,
+    code: Option<u32>,
+    /// How many sends it applies to (0: all).
+    times: u32,
+    delay_ms: u64,
+    /// The status callback to send instead of `delivered` (e.g. `undelivered`).
+    callback: Option<String>,
+    callback_code: Option<u32>,
+}
+
+#[derive(Default)]
+struct State {
+    sent: Vec<Value>,
+    rules: Vec<Rule>,
+    seq: u64,
+}
+
+struct Config {
+    account_sid: String,
+    auth_token: String,
+    api_key: Option<String>,
+    api_secret: Option<String>,
+    fields: HashMap<String, (String, bool)>,
+    quiet: bool,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let port = arg("--port").unwrap_or_else(|| "8788".into());
+    let fields = PARAMS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                f[0].to_string(),
+                (f.get(1).unwrap_or(&"").to_string(), f.get(2) == Some(&"required")),
+            )
+        })
+        .collect();
+    let config = Arc::new(Config {
+        account_sid: arg("--account-sid").unwrap_or_else(|| "AC00000000000000000000000000000000".into()),
+        auth_token: arg("--auth-token").unwrap_or_else(|| "dev-auth-token-0000000000000000".into()),
+        api_key: arg("--api-key").filter(|s| !s.is_empty()),
+        api_secret: arg("--api-secret").filter(|s| !s.is_empty()),
+        fields,
+        quiet: args.iter().any(|a| a == "--quiet"),
+    });
+    let server = Arc::new(Server::http(format!("127.0.0.1:{port}")).expect("bind the stand-in's port"));
+    eprintln!("twilio stand-in listening on http://127.0.0.1:{port}");
+    let state = Arc::new(Mutex::new(State::default()));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (server, state, config) = (server.clone(), state.clone(), config.clone());
+            std::thread::spawn(move || {
+                for req in server.incoming_requests() {
+                    handle(req, &state, &config);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.join();
+    }
+}
+
+fn json_response(status: u16, v: &Value) -> Response<std::io::Cursor<Vec<u8>>> {
+    Response::from_data(v.to_string().into_bytes())
+        .with_status_code(status)
+        .with_header(Header::from_bytes("Content-Type", "application/json").unwrap())
+}
+
+fn twilio_error(status: u16, code: u32, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    json_response(
+        status,
+        &json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status}),
+    )
+}
+
+fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
+    let url = req.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let mut body = Vec::new();
+    let _ = req.as_reader().take(1 << 20).read_to_end(&mut body);
+    let method = req.method().clone();
+    let auth = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))
+        .map(|h| h.value.to_string());
+    let ctype = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.to_string())
+        .unwrap_or_default();
+    let resp = match (&method, path) {
+        (Method::Get, "/healthz") => json_response(200, &json!({"ok": true})),
+        (Method::Get, "/_standin/sent") => {
+            let to = form(query.as_bytes())
+                .into_iter()
+                .find(|(k, _)| k == "to")
+                .map(|(_, v)| v);
+            let s = state.lock().unwrap();
+            let list: Vec<&Value> = s
+                .sent
+                .iter()
+                .filter(|m| to.as_ref().is_none_or(|t| m["to"] == t.as_str()))
+                .collect();
+            json_response(200, &json!(list))
+        }
+        (Method::Post, "/_standin/rules") => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let rule = Rule {
+                to: v["to"].as_str().map(str::to_string),
+                status: v["status"].as_u64().unwrap_or(201) as u16,
+                code: v["code"].as_u64().map(|c| c as u32),
+                times: v["times"].as_u64().unwrap_or(0) as u32,
+                delay_ms: v["delay_ms"].as_u64().unwrap_or(0),
+                callback: v["callback"].as_str().map(str::to_string),
+                callback_code: v["callback_code"].as_u64().map(|c| c as u32),
+            };
+            state.lock().unwrap().rules.push(rule);
+            json_response(201, &json!({"ok": true}))
+        }
+        (Method::Delete, "/_standin/rules") => {
+            state.lock().unwrap().rules.clear();
+            json_response(200, &json!({"ok": true}))
+        }
+        _ => match messages_path(path) {
+            Some(account) => {
+                if !authorized(auth.as_deref(), config) || account != config.account_sid {
+                    twilio_error(401, 20003, "Authenticate")
+                } else if method == Method::Post {
+                    create(&body, &ctype, state, config)
+                } else if method == Method::Get {
+                    list(query, state)
+                } else {
+                    twilio_error(405, 20004, "Method not allowed")
+                }
+            }
+            None => twilio_error(404, 20404, "The requested resource was not found"),
+        },
+    };
+    let _ = req.respond(resp);
+}
+
+fn messages_path(path: &str) -> Option<&str> {
+    path.strip_prefix("/2010-04-01/Accounts/")?
+        .strip_suffix("/Messages.json")
+}
+
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    qdn_shared::twilio::parse_form(body)
+}
+
+fn authorized(header: Option<&str>, c: &Config) -> bool {
+    let Some(b64) = header.and_then(|h| h.strip_prefix("Basic ")) else {
+        return false;
+    };
+    let Some(decoded) = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()
+        .and_then(|d| String::from_utf8(d).ok())
+    else {
+        return false;
+    };
+    let Some((user, pass)) = decoded.split_once(':') else {
+        return false;
+    };
+    (user == c.account_sid && pass == c.auth_token)
+        || (Some(user) == c.api_key.as_deref() && Some(pass) == c.api_secret.as_deref())
+}
+
+fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Response<std::io::Cursor<Vec<u8>>> {
+    if !ctype.starts_with("application/x-www-form-urlencoded") {
+        return twilio_error(400, 20001, "Content-Type must be application/x-www-form-urlencoded");
+    }
+    let params = form(body);
+    for (k, v) in &params {
+        match config.fields.get(k) {
+            None => return twilio_error(400, 20001, &format!("Unknown parameter: {k}")),
+            Some((ty, _)) if ty == "boolean" && v != "true" && v != "false" => {
+                return twilio_error(400, 20001, &format!("{k} must be true or false"))
+            }
+            Some((ty, _)) if ty == "integer" && v.parse::<i64>().is_err() => {
+                return twilio_error(400, 20001, &format!("{k} must be an integer"))
+            }
+            _ => {}
+        }
+    }
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    for (name, (_, required)) in &config.fields {
+        if *required && get(name).is_none() {
+            return twilio_error(400, 21604, &format!("A '{name}' phone number is required."));
+        }
+    }
+    let to = get("To").unwrap_or_default();
+    if !qdn_shared::phone::is_e164(&to) {
+        return twilio_error(
+            400,
+            21211,
+            &format!("The 'To' number {to} is not a valid phone number."),
+        );
+    }
+    if get("From").is_none() && get("MessagingServiceSid").is_none() {
+        return twilio_error(
+            400,
+            21603,
+            "A 'From' or 'MessagingServiceSid' parameter is required to send a message.",
+        );
+    }
+    let text = get("Body").unwrap_or_default();
+    if text.is_empty() && get("MediaUrl").is_none() && get("ContentSid").is_none() {
+        return twilio_error(400, 21602, "Message body is required.");
+    }
+    if text.chars().count() > 1600 {
+        return twilio_error(
+            400,
+            21617,
+            "The concatenated message body exceeds the 1600 character limit.",
+        );
+    }
+    let rule = {
+        let mut s = state.lock().unwrap();
+        let i = s.rules.iter().position(|r| r.to.as_ref().is_none_or(|t| *t == to));
+        i.map(|i| {
+            let r = s.rules[i].clone();
+            if r.times == 1 {
+                s.rules.remove(i);
+            } else if r.times > 1 {
+                s.rules[i].times -= 1;
+            }
+            r
+        })
+    }
+    .unwrap_or(Rule {
+        status: 201,
+        ..Rule::default()
+    });
+    if rule.delay_ms > 0 {
+        std::thread::sleep(Duration::from_millis(rule.delay_ms));
+    }
+    if rule.status >= 300 {
+        let code = rule.code.unwrap_or(match rule.status {
+            429 => 20429,
+            _ => 20500,
+        });
+        return twilio_error(rule.status, code, "injected failure");
+    }
+    let now = chrono::Utc::now();
+    let sid = {
+        let mut s = state.lock().unwrap();
+        s.seq += 1;
+        format!("SM{:032x}", (now.timestamp_millis() as u128) << 20 | s.seq as u128)
+    };
+    let from = get("From").unwrap_or_default();
+    let msg = json!({
+        "sid": sid, "account_sid": config.account_sid, "to": to, "from": from, "body": text,
+        "status": "queued", "direction": "outbound-api", "num_segments": "1", "api_version": "2010-04-01",
+        "date_created": now.to_rfc2822(), "uri": format!("/2010-04-01/Accounts/{}/Messages/{sid}.json", config.account_sid),
+        "status_callback": get("StatusCallback"),
+    });
+    if !config.quiet {
+        println!("twilio stand-in: SMS {from} → {to}: {text}");
+    }
+    state.lock().unwrap().sent.push(msg.clone());
+    if let Some(cb) = get("StatusCallback") {
+        let status = rule.callback.clone().unwrap_or_else(|| "delivered".into());
+        let code = rule.callback_code;
+        let token = config.auth_token.clone();
+        let account = config.account_sid.clone();
+        let sid = sid.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            let mut params = vec![
+                ("MessageSid".to_string(), sid.clone()),
+                ("SmsSid".to_string(), sid),
+                ("MessageStatus".to_string(), status.clone()),
+                ("SmsStatus".to_string(), status),
+                ("AccountSid".to_string(), account),
+                ("From".to_string(), from),
+                ("To".to_string(), to),
+                ("ApiVersion".to_string(), "2010-04-01".to_string()),
+            ];
+            if let Some(c) = code {
+                params.push(("ErrorCode".to_string(), c.to_string()));
+            }
+            let signature = qdn_shared::twilio::signature(&token, &cb, &params);
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params.iter())
+                .finish();
+            let _ = ureq::post(&cb)
+                .set("X-Twilio-Signature", &signature)
+                .set("Content-Type", "application/x-www-form-urlencoded")
+                .timeout(Duration::from_secs(10))
+                .send_string(&body);
+        });
+    }
+    json_response(201, &msg)
+}
+
+fn list(query: &str, state: &Mutex<State>) -> Response<std::io::Cursor<Vec<u8>>> {
+    let q = form(query.as_bytes());
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let (to, from) = (get("To"), get("From"));
+    let s = state.lock().unwrap();
+    let messages: Vec<&Value> = s
+        .sent
+        .iter()
+        .rev()
+        .filter(|m| {
+            to.as_ref().is_none_or(|t| m["to"] == t.as_str()) && from.as_ref().is_none_or(|f| m["from"] == f.as_str())
+        })
+        .take(50)
+        .collect();
+    json_response(200, &json!({"messages": messages, "page": 0, "page_size": 50}))
+}
