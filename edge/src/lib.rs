@@ -1,6 +1,7 @@
 //! The QDN Worker. Thin by design: parsing, validation, ETA and the relay's decisions live in
 //! `qdn-shared`; this crate wires them to HTTP, D1, Durable Objects and Twilio.
 
+mod alerts;
 mod auth;
 mod clock;
 mod config;
@@ -10,13 +11,19 @@ mod error;
 mod handlers;
 mod http;
 mod ids;
+mod local_time;
+mod notify;
+mod relay;
 mod router;
+mod twilio;
+
+pub use relay::object::RelayMessage;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(router::handle(req, &env).await)
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(router::handle(req, &env, &ctx).await)
 }
 
 #[event(scheduled)]

@@ -1,17 +1,17 @@
 //! Method + path → handler. Every answer passes through here, so CORS and error bodies are
 //! applied in one place.
 
-use worker::{Env, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{AppError, AppResult};
-use crate::handlers::{health, ingest, jobs, tokens, track_page, trailers};
+use crate::handlers::{health, ingest, jobs, notify, relay, sms, tokens, track_page, trailers, voice};
 
-pub async fn handle(mut req: Request, env: &Env) -> Response {
+pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let path = req.path();
     if crate::cors::applies(&path) && req.method() == Method::Options {
         return crate::cors::preflight(&req, env);
     }
-    let mut resp = route(&mut req, env, &path)
+    let mut resp = route(&mut req, env, ctx, &path)
         .await
         .unwrap_or_else(AppError::into_response);
     if crate::cors::applies(&path) {
@@ -20,7 +20,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     resp
 }
 
-async fn route(req: &mut Request, env: &Env, path: &str) -> AppResult {
+async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppResult {
     use Method::*;
     let method = req.method();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -36,7 +36,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> AppResult {
         }
         ["api", "jobs", key] => match method {
             Get => jobs::read::get(req, env, key).await,
-            Patch => jobs::patch::patch(req, env, key).await,
+            Patch => jobs::patch::patch(req, env, ctx, key).await,
             _ => Err(AppError::Method { allow: "GET, PATCH" }),
         },
         ["api", "jobs", key, "location"] => match method {
@@ -59,6 +59,46 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> AppResult {
         ["ingest", "owntracks"] => {
             only(&method, &[Post], "POST")?;
             ingest::owntracks::post(req, env).await
+        }
+        ["sms", "inbound"] => {
+            only(&method, &[Post], "POST")?;
+            sms::inbound::post(req, env, ctx).await
+        }
+        ["sms", "delivery-status"] => {
+            only(&method, &[Post], "POST")?;
+            sms::delivery_status::post(req, env).await
+        }
+        ["voice", step] => {
+            only(&method, &[Post], "POST")?;
+            match *step {
+                "inbound" => voice::inbound::post(req, env).await,
+                "next" => voice::next::post(req, env).await,
+                "screen" => voice::screen::prompt(req, env).await,
+                "screen-result" => voice::screen::result(req, env).await,
+                "recorded" => voice::recorded::post(req, env, ctx).await,
+                _ => Err(AppError::client(404, "not_found", "no such endpoint")),
+            }
+        }
+        ["relay", "status"] => {
+            only(&method, &[Get, Post], "GET, POST")?;
+            relay::status::get(req, env).await
+        }
+        ["api", "relay", "roster"] => match method {
+            Get => relay::roster::get(req, env).await,
+            Put => relay::roster::put(req, env).await,
+            _ => Err(AppError::Method { allow: "GET, PUT" }),
+        },
+        ["api", "dispatchers", id, "heartbeat"] => {
+            only(&method, &[Post], "POST")?;
+            relay::heartbeat::post(req, env, id).await
+        }
+        ["notify", "sms"] => {
+            only(&method, &[Post], "POST")?;
+            notify::sms::post(req, env).await
+        }
+        ["notify", "voice"] => {
+            only(&method, &[Post], "POST")?;
+            notify::voice::post()
         }
         _ => Err(AppError::client(404, "not_found", "no such endpoint")),
     }

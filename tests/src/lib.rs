@@ -197,3 +197,144 @@ pub fn register_device(device_id: &str) -> String {
     assert_eq!(r.status, 200, "{}", r.body);
     trailer
 }
+
+// ---- Twilio: signed webhooks and the stand-in --------------------------------------------
+
+pub fn handlers() -> Vec<String> {
+    env_or("QDN_HANDLERS", "+15550100101,+15550100102,+15550100103")
+        .split(',')
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn standin() -> String {
+    std::env::var("QDN_TWILIO_BASE").expect("QDN_TWILIO_BASE is not set: run with `cargo xtask test`")
+}
+
+/// A fresh Twilio-shaped SID (`SM` + 32 hex).
+pub fn message_sid() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed) as u128;
+    let t = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u128;
+    format!("SM{:032x}", (t << 24) ^ ((std::process::id() as u128) << 12) ^ n)
+}
+
+/// A phone number no other test uses.
+pub fn customer_phone() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let seed = (Utc::now().timestamp_subsec_micros() + std::process::id() * 7 + n * 7919) % 10_000_000;
+    format!("+1555{:07}", seed)
+}
+
+/// POSTs a form to `path` signed like Twilio (`X-Twilio-Signature` over base + path).
+pub fn twilio_post(path: &str, params: &[(&str, &str)]) -> Resp {
+    let url = format!("{}{path}", base());
+    let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let sig = qdn_shared::twilio::signature(&env_or("QDN_TWILIO_AUTH_TOKEN", ""), &url, &owned);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(owned.iter())
+        .finish();
+    req("POST", path)
+        .header("X-Twilio-Signature", &sig)
+        .body("application/x-www-form-urlencoded", &body)
+}
+
+/// A text to the company number from `from`.
+pub fn inbound_sms(sid: &str, from: &str, body: &str) -> Resp {
+    twilio_post(
+        "/sms/inbound",
+        &[
+            ("MessageSid", sid),
+            ("SmsSid", sid),
+            ("AccountSid", "AC0"),
+            ("From", from),
+            ("To", &env_or("QDN_COMPANY_NUMBER", "")),
+            ("Body", body),
+            ("NumMedia", "0"),
+        ],
+    )
+}
+
+/// Texts the stand-in received, oldest first; only those whose body contains `needle`.
+pub fn sent(needle: &str) -> Vec<Value> {
+    let list: Value = ureq::get(&format!("{}/_standin/sent", standin()))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"].as_str().is_some_and(|b| b.contains(needle)))
+        .cloned()
+        .collect()
+}
+
+pub fn sent_to(phone: &str, needle: &str) -> Vec<Value> {
+    sent(needle).into_iter().filter(|m| m["to"] == phone).collect()
+}
+
+/// Makes the stand-in answer sends matching `rule` (`to`, `body_contains`) as told
+/// (`status`, `code`, `times`, `delay_ms`, `callback`, `callback_code`).
+pub fn standin_rule(rule: Value) {
+    ureq::post(&format!("{}/_standin/rules", standin()))
+        .send_json(rule)
+        .unwrap();
+}
+
+pub fn standin_alerts() -> Vec<Value> {
+    let v: Value = ureq::get(&format!("{}/_standin/alerts", standin()))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    v.as_array().cloned().unwrap_or_default()
+}
+
+/// Polls `f` until it returns Some, for up to `secs` seconds.
+pub fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+}
+
+/// The relay reference (`#XXXX`) in a relayed text.
+pub fn reference_in(body: &str) -> String {
+    body.split_whitespace().next().unwrap_or_default().to_string()
+}
+
+/// The relay's status entry of a message.
+pub fn relay_message(sid: &str) -> Option<Value> {
+    let v = req("GET", "/relay/status").bearer(&dispatch()).send().json();
+    v["messages"]
+        .as_array()?
+        .iter()
+        .find(|m| m["message_sid"] == sid)
+        .cloned()
+}
+
+/// The roster every relay test shares: three tiers, 5 s to ACK, 1 s backoff.
+pub fn use_test_roster() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let h = handlers();
+        let r = req("PUT", "/api/relay/roster").bearer(&dispatch()).json(&json!({
+            "tiers": [
+                {"dispatcher_id": "primary", "name": "Pat", "phone": h[0]},
+                {"dispatcher_id": "secondary", "name": "Sam", "phone": h[1]},
+                {"dispatcher_id": "backup", "name": "Bo", "phone": h[2]},
+            ],
+            "ack_timeout_s": 5, "backoff_s": [1, 1, 1], "heartbeat_stale_s": 600,
+        }));
+        assert_eq!(r.status, 200, "{}", r.body);
+    });
+}

@@ -32,6 +32,36 @@ pub fn run() -> Result {
     if public.is_empty() || public.contains("127.0.0.1") || public.contains("localhost") {
         overrides.push(("PUBLIC_BASE_URL".to_string(), format!("http://127.0.0.1:{port}")));
     }
+    // A local TWILIO_API_BASE means the stand-in: it prints every text the relay sends.
+    let twilio_base = var("TWILIO_API_BASE");
+    let local_port = twilio_base
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok());
+    let _standin = match local_port {
+        Some(p) => {
+            let (sid, token, key, secret) = (
+                var("TWILIO_ACCOUNT_SID"),
+                var("TWILIO_AUTH_TOKEN"),
+                var("TWILIO_API_KEY"),
+                var("TWILIO_API_SECRET"),
+            );
+            let account = crate::standin::Account {
+                sid: &sid,
+                token: &token,
+                api_key: &key,
+                api_secret: &secret,
+            };
+            let s = crate::standin::Standin::start(p, &account, false)?;
+            if var("ALERT_WEBHOOK_URL").is_empty() {
+                overrides.push((
+                    "ALERT_WEBHOOK_URL".to_string(),
+                    format!("{}/_standin/alerts", s.base_url),
+                ));
+            }
+            Some(s)
+        }
+        None => None,
+    };
     let mut stack = Stack::start(
         &tools,
         Options {
@@ -50,7 +80,7 @@ pub fn run() -> Result {
 
     step("seeding demo data");
     let base = stack.base_url.clone();
-    let demo = seed::demo(&base, &secret)?;
+    let demo = seed::demo(&base, &secret, &vars)?;
     println!(
         "\n\x1b[1mQDN stack running at {base}\x1b[0m\n\n\
          Tracking page (demo job, en route):\n  {base}/track?job_id={track}\n\n\
@@ -59,6 +89,9 @@ pub fn run() -> Result {
          Post a fix (Traccar/OsmAnd protocol):\n  curl -s \"{base}/ingest/osmand?id={DEMO_DEVICE}&lat=53.4300&lon=-2.9650&speed=20\"\n\n\
          Post a fix (JSON API, ingest token):\n  curl -s -X POST {base}/api/jobs/{DEMO_JOB}/location -H 'Authorization: Bearer {ingest}' -H 'Content-Type: application/json' -d \"{{\\\"lat\\\": 53.4300, \\\"lon\\\": -2.9650, \\\"recorded_at\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\\", \\\"trailer_id\\\": \\\"TR-1\\\"}}\"\n\n\
          Read the location:\n  curl -s {base}/api/jobs/{track}/location\n\n\
+         Relay roster (primary → secondary → backup): curl -s {base}/api/relay/roster -H 'Authorization: Bearer {dispatch}'\n\
+         Relay status: curl -s {base}/relay/status -H 'Authorization: Bearer {dispatch}'\n\
+         Texts the relay sends through the local Twilio stand-in are printed below.\n\n\
          Ctrl-C stops everything.",
         track = demo.track_token,
         dispatch = demo.dispatch_token,

@@ -9,6 +9,7 @@ mod build;
 mod dev;
 mod seed;
 mod stack;
+mod standin;
 mod test;
 mod tools;
 mod util;

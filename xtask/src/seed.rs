@@ -64,7 +64,13 @@ fn real_trip() -> (Stretch, (f64, f64)) {
     (slice.iter().map(|r| (last_t - r.1, r.2, r.3)).collect(), end)
 }
 
-pub fn demo(base: &str, secret: &str) -> Result<Demo> {
+fn handler(vars: &[(String, String)], name: &str) -> Option<String> {
+    vars.iter()
+        .find(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.clone())
+}
+
+pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo> {
     let dispatch = mint(secret, Scope::Dispatch, None, 12 * 3600);
     let (status, body) = call(
         "PUT",
@@ -111,6 +117,19 @@ pub fn demo(base: &str, secret: &str) -> Result<Demo> {
     )?;
     if status != 202 {
         return Err(format!("posting the demo trail: {status} {body}"));
+    }
+    let phone = |name: &str, default: &str| handler(vars, name).unwrap_or_else(|| default.to_string());
+    let roster = json!({
+        "tiers": [
+            {"dispatcher_id": "primary", "name": "Primary dispatcher", "phone": phone("PRIMARY_HANDLER_PHONE", "+15550100101")},
+            {"dispatcher_id": "secondary", "name": "Secondary dispatcher", "phone": phone("SECONDARY_HANDLER_PHONE", "+15550100102")},
+            {"dispatcher_id": "backup", "name": "Backup dispatcher", "phone": phone("BACKUP_HANDLER_PHONE", "+15550100103")},
+        ],
+        "ack_timeout_s": 30, "backoff_s": [2, 4, 8], "heartbeat_stale_s": 600,
+    });
+    let (status, body) = call("PUT", &format!("{base}/api/relay/roster"), &dispatch, roster)?;
+    if status != 200 {
+        return Err(format!("storing the demo roster: {status} {body}"));
     }
     Ok(Demo {
         track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),

@@ -13,6 +13,10 @@ use crate::util::{cargo, root, step, Result};
 pub const TEST_JWT_SECRET: &str = "test-jwt-secret-7d1e0b9c4f2a6e8d3b5c7a9f1e3d5b7c";
 pub const TEST_CORS_ORIGIN: &str = "https://dispatch.example.com";
 pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
+pub const TEST_BACKUP_NUMBER: &str = "+15550100009";
+pub const TEST_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
+pub const TEST_HANDLERS: [&str; 3] = ["+15550100101", "+15550100102", "+15550100103"];
 
 #[derive(Default)]
 struct Tally {
@@ -171,11 +175,28 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     stack::migrate(tools, &persist)?;
     let port = crate::util::free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let account = crate::standin::Account {
+        sid: TEST_ACCOUNT_SID,
+        token: TEST_AUTH_TOKEN,
+        api_key: "",
+        api_secret: "",
+    };
+    let standin = crate::standin::Standin::start(crate::util::free_port(), &account, true)?;
+    let alerts = format!("{}/_standin/alerts", standin.base_url);
     let vars: Vec<(String, String)> = [
         ("JWT_SECRET", TEST_JWT_SECRET),
         ("PUBLIC_BASE_URL", base.as_str()),
         ("CORS_ALLOWED_ORIGINS", TEST_CORS_ORIGIN),
         ("TWILIO_NUMBER", TEST_COMPANY_NUMBER),
+        ("TWILIO_BACKUP_NUMBER", TEST_BACKUP_NUMBER),
+        ("TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN),
+        ("TWILIO_API_BASE", standin.base_url.as_str()),
+        ("TWILIO_TIMEOUT_MS", "1500"),
+        ("PRIMARY_HANDLER_PHONE", TEST_HANDLERS[0]),
+        ("SECONDARY_HANDLER_PHONE", TEST_HANDLERS[1]),
+        ("BACKUP_HANDLER_PHONE", TEST_HANDLERS[2]),
+        ("ALERT_WEBHOOK_URL", alerts.as_str()),
         ("TRACK_PAGE_VERSION", ""),
     ]
     .iter()
@@ -203,6 +224,11 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
         ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()),
         ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()),
         ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()),
+        ("QDN_BACKUP_NUMBER", TEST_BACKUP_NUMBER.into()),
+        ("QDN_TWILIO_BASE", standin.base_url.clone()),
+        ("QDN_TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID.into()),
+        ("QDN_TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN.into()),
+        ("QDN_HANDLERS", TEST_HANDLERS.join(",")),
         ("QDN_WRANGLER_LOG", log.display().to_string()),
     ];
     t.suite(
@@ -224,6 +250,7 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
         Err(e) => t.check("browser tests", Err(e)),
     }
     drop(stack);
+    drop(standin);
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 pub mod fixes;
 pub mod jobs;
+pub mod notifications;
+pub mod relay;
 pub mod trailers;
 
 use wasm_bindgen::JsValue;

@@ -3,7 +3,11 @@
 pub mod health;
 pub mod ingest;
 pub mod jobs;
+pub mod notify;
+pub mod relay;
 pub mod retention;
+pub mod sms;
 pub mod tokens;
 pub mod track_page;
 pub mod trailers;
+pub mod voice;

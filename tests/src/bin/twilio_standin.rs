@@ -4,7 +4,8 @@
 //! auth token, or API key + secret), refuses any form field Twilio's OpenAPI description does
 //! not define (`tests/twilio/message_params.tsv`), records every send, and answers the way
 //! Twilio does. Test control: `POST /_standin/rules` injects failures (status, Twilio error code,
-//! delay, failed status callbacks) for a recipient; `GET /_standin/sent` lists sends. Status
+//! delay, failed status callbacks) for a recipient; `GET /_standin/sent` lists sends;
+//! `/_standin/alerts` takes and lists alert webhooks. Status
 //! callbacks are signed with the auth token like Twilio's.
 //!
 //! Usage: twilio_standin --port 8788 --account-sid AC.. --auth-token .. [--api-key SK.. --api-secret ..]
@@ -23,6 +24,8 @@ const PARAMS: &str = include_str!("../../twilio/message_params.tsv");
 #[derive(Clone, Default)]
 struct Rule {
     to: Option<String>,
+    /// Applies only to sends whose body contains this (tests running at once keep apart).
+    body_contains: Option<String>,
     status: u16,
     code: Option<u32>,
     /// How many sends it applies to (0: all).
@@ -36,6 +39,8 @@ struct Rule {
 #[derive(Default)]
 struct State {
     sent: Vec<Value>,
+    /// Alerts posted to the stand-in (tests point ALERT_WEBHOOK_URL here).
+    alerts: Vec<Value>,
     rules: Vec<Rule>,
     seq: u64,
 }
@@ -144,6 +149,7 @@ fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
             let v: Value = serde_json::from_slice(&body).unwrap_or_default();
             let rule = Rule {
                 to: v["to"].as_str().map(str::to_string),
+                body_contains: v["body_contains"].as_str().map(str::to_string),
                 status: v["status"].as_u64().unwrap_or(201) as u16,
                 code: v["code"].as_u64().map(|c| c as u32),
                 times: v["times"].as_u64().unwrap_or(0) as u32,
@@ -154,6 +160,15 @@ fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
             state.lock().unwrap().rules.push(rule);
             json_response(201, &json!({"ok": true}))
         }
+        (Method::Post, "/_standin/alerts") => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+            if !config.quiet {
+                println!("twilio stand-in: ALERT {}", v["text"].as_str().unwrap_or_default());
+            }
+            state.lock().unwrap().alerts.push(v);
+            json_response(200, &json!({"ok": true}))
+        }
+        (Method::Get, "/_standin/alerts") => json_response(200, &json!(state.lock().unwrap().alerts)),
         (Method::Delete, "/_standin/rules") => {
             state.lock().unwrap().rules.clear();
             json_response(200, &json!({"ok": true}))
@@ -254,7 +269,9 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Re
     }
     let rule = {
         let mut s = state.lock().unwrap();
-        let i = s.rules.iter().position(|r| r.to.as_ref().is_none_or(|t| *t == to));
+        let i = s.rules.iter().position(|r| {
+            r.to.as_ref().is_none_or(|t| *t == to) && r.body_contains.as_ref().is_none_or(|b| text.contains(b.as_str()))
+        });
         i.map(|i| {
             let r = s.rules[i].clone();
             if r.times == 1 {

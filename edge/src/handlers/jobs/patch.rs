@@ -2,11 +2,11 @@
 
 use qdn_shared::job::JobError;
 use qdn_shared::token::Scope;
-use worker::{Env, Request};
+use worker::{Context, Env, Request};
 
 use crate::error::{AppError, AppResult};
 
-pub async fn patch(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
+pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     if !qdn_shared::job::valid_id(job_id) {
         return Err(AppError::job_not_found());
@@ -26,5 +26,14 @@ pub async fn patch(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     let updated = crate::db::jobs::get(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
+    if status != job.status {
+        // The customer hears of it by SMS, after the answer (a Twilio outage never fails a PATCH).
+        let (env, job) = (env.clone(), updated.clone());
+        ctx.wait_until(async move {
+            if let Err(e) = crate::notify::status_changed(&env, &job).await {
+                worker::console_error!("status SMS for {} failed: {e:?}", job.job_id);
+            }
+        });
+    }
     Ok(crate::http::json(200, &super::dispatch_json(&updated)))
 }

@@ -1,0 +1,37 @@
+//! Alerts to `ALERT_WEBHOOK_URL` (Slack-compatible `{"text"}`), at most one per kind per 10 min.
+
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+
+pub const EVERY: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Sends `text` unless an alert of `kind` went out in the last 10 minutes. Never fails the
+/// caller: a broken webhook is logged.
+pub async fn raise(env: &Env, kind: &str, text: &str) {
+    let Some(url) = crate::config::get(env, "ALERT_WEBHOOK_URL") else {
+        return;
+    };
+    match crate::db::relay::claim_alert(env, kind, crate::clock::now(), EVERY).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            worker::console_error!("alert {kind}: could not check the rate limit: {e}");
+            return;
+        }
+    }
+    let body = serde_json::json!({ "text": format!("[QDN relay] {text}"), "kind": kind });
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.to_string().into()));
+    let sent = match Request::new_with_init(&url, &init) {
+        Ok(req) => Fetch::Request(req).send().await.map(|r| r.status_code()),
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(s) if (200..300).contains(&s) => {}
+        Ok(s) => worker::console_error!("alert {kind}: the webhook answered {s}"),
+        Err(e) => worker::console_error!("alert {kind}: the webhook failed: {e}"),
+    }
+}

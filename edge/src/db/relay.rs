@@ -1,0 +1,368 @@
+//! The relay's tables: roster, heartbeats, messages and attempts (the audit log), alert marks.
+
+use chrono::{DateTime, Utc};
+use qdn_shared::relay::cascade::Attempt;
+use qdn_shared::relay::roster::Roster;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::Env;
+
+use super::{changes, db, ms, opt_s, s};
+
+fn time(ms: f64) -> DateTime<Utc> {
+    qdn_shared::time::from_ms(ms as i64).unwrap_or_default()
+}
+
+/// The stored roster, else the one made of the `*_HANDLER_PHONE` settings.
+pub async fn roster(env: &Env) -> worker::Result<(Roster, bool)> {
+    #[derive(Deserialize)]
+    struct Row {
+        roster: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT roster FROM relay_roster WHERE id = 1")
+        .first(None)
+        .await?;
+    if let Some(r) = row.and_then(|r| serde_json::from_str(&r.roster).ok()) {
+        return Ok((r, true));
+    }
+    let phone = |n: &str| crate::config::get(env, n);
+    Ok((
+        Roster::from_phones(&[
+            ("primary", phone("PRIMARY_HANDLER_PHONE")),
+            ("secondary", phone("SECONDARY_HANDLER_PHONE")),
+            ("backup", phone("BACKUP_HANDLER_PHONE")),
+        ]),
+        false,
+    ))
+}
+
+pub async fn put_roster(env: &Env, roster: &Roster) -> worker::Result<()> {
+    let json = serde_json::to_string(roster).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db(env)?
+        .prepare(
+            "INSERT INTO relay_roster (id, roster, updated_at) VALUES (1, ?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET roster = excluded.roster, updated_at = excluded.updated_at",
+        )
+        .bind(&[s(&json), ms(crate::clock::now())])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn heartbeats(env: &Env) -> worker::Result<Vec<(String, DateTime<Utc>)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        dispatcher_id: String,
+        last_heartbeat: f64,
+    }
+    let rows: Vec<Row> = db(env)?
+        .prepare("SELECT dispatcher_id, last_heartbeat FROM dispatcher_heartbeats")
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.dispatcher_id, time(r.last_heartbeat)))
+        .collect())
+}
+
+pub async fn heartbeat(env: &Env, dispatcher_id: &str, at: DateTime<Utc>) -> worker::Result<()> {
+    db(env)?
+        .prepare(
+            "INSERT INTO dispatcher_heartbeats (dispatcher_id, last_heartbeat) VALUES (?1, ?2) \
+             ON CONFLICT (dispatcher_id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat",
+        )
+        .bind(&[s(dispatcher_id), ms(at)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub struct NewMessage<'a> {
+    pub message_sid: &'a str,
+    pub kind: &'a str,
+    pub from_phone: &'a str,
+    pub body: &'a str,
+    pub job_id: Option<&'a str>,
+}
+
+/// Records a message under the shortest free reference derived from its SID; returns it.
+/// A message already recorded (Twilio retried) keeps its reference.
+pub async fn insert_message(env: &Env, m: &NewMessage<'_>) -> worker::Result<String> {
+    let now = crate::clock::now();
+    for len in 4..=8 {
+        let reference = qdn_shared::relay::reference(m.message_sid, len);
+        let r = db(env)?
+            .prepare(
+                "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)",
+            )
+            .bind(&[s(m.message_sid), s(&reference), s(m.kind), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now)])?
+            .run()
+            .await?;
+        if changes(&r) == 1 {
+            return Ok(reference);
+        }
+        if let Some(existing) = message_ref(env, m.message_sid).await? {
+            return Ok(existing);
+        }
+    }
+    Err(worker::Error::RustError("no free relay reference".into()))
+}
+
+async fn message_ref(env: &Env, message_sid: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        r#ref: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT ref FROM relay_messages WHERE message_sid = ?1")
+        .bind(&[s(message_sid)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.r#ref))
+}
+
+/// The message with this reference (any case).
+pub async fn by_ref(env: &Env, reference: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        message_sid: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT message_sid FROM relay_messages WHERE ref = ?1")
+        .bind(&[s(&reference.to_ascii_uppercase())])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.message_sid))
+}
+
+/// The newest open message that was relayed to `phone`.
+pub async fn latest_open_for(env: &Env, phone: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        message_sid: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare(
+            "SELECT a.message_sid FROM relay_attempts a JOIN relay_messages m ON m.message_sid = a.message_sid \
+             WHERE a.to_phone = ?1 AND m.state = 'open' ORDER BY a.at DESC LIMIT 1",
+        )
+        .bind(&[s(phone)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.message_sid))
+}
+
+/// Writes the cascade's attempts and state (the audit log) in one transaction.
+pub async fn save_progress(
+    env: &Env,
+    message_sid: &str,
+    state: &str,
+    acked_by: Option<&str>,
+    failovers: u32,
+    attempts: &[Attempt],
+) -> worker::Result<()> {
+    let d = db(env)?;
+    let now = crate::clock::now();
+    let mut stmts = vec![d
+        .prepare("UPDATE relay_messages SET state = ?2, acked_by = ?3, failovers = ?4, updated_at = ?5 WHERE message_sid = ?1")
+        .bind(&[s(message_sid), s(state), opt_s(acked_by), JsValue::from(failovers), ms(now)])?];
+    for a in attempts {
+        stmts.push(
+            d.prepare(
+                "INSERT INTO relay_attempts (message_sid, n, dispatcher_id, to_phone, at, twilio_sid, outcome, error_code, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message_sid, n) DO UPDATE SET \
+                 twilio_sid = excluded.twilio_sid, outcome = excluded.outcome, error_code = excluded.error_code, updated_at = excluded.updated_at \
+                 WHERE relay_attempts.outcome != excluded.outcome OR relay_attempts.twilio_sid IS NOT excluded.twilio_sid",
+            )
+            .bind(&[
+                s(message_sid),
+                JsValue::from(a.n),
+                s(&a.dispatcher_id),
+                s(&a.to),
+                ms(a.at),
+                opt_s(a.sid.as_deref()),
+                s(a.outcome.as_str()),
+                a.error_code.map_or(JsValue::NULL, JsValue::from),
+                ms(now),
+            ])?,
+        );
+    }
+    d.batch(stmts).await?;
+    Ok(())
+}
+
+/// Failovers recorded in the last hour, across messages.
+pub async fn failovers_since(env: &Env, since: DateTime<Utc>) -> worker::Result<u32> {
+    #[derive(Deserialize)]
+    struct Row {
+        n: f64,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT count(*) AS n FROM relay_attempts WHERE at >= ?1 AND outcome IN ('failed', 'undelivered', 'unreachable', 'no_ack')")
+        .bind(&[ms(since)])?
+        .first(None)
+        .await?;
+    Ok(row.map_or(0, |r| r.n as u32))
+}
+
+/// Takes the right to send an alert of `kind` (at most one per `every`); false if one went out recently.
+pub async fn claim_alert(env: &Env, kind: &str, now: DateTime<Utc>, every: chrono::Duration) -> worker::Result<bool> {
+    let r = db(env)?
+        .prepare(
+            "INSERT INTO alert_marks (kind, last_at) VALUES (?1, ?2) \
+             ON CONFLICT (kind) DO UPDATE SET last_at = excluded.last_at WHERE alert_marks.last_at <= ?3",
+        )
+        .bind(&[s(kind), ms(now), ms(now - every)])?
+        .run()
+        .await?;
+    Ok(changes(&r) == 1)
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct MessageRow {
+    pub message_sid: String,
+    pub r#ref: String,
+    pub kind: String,
+    pub from_phone: String,
+    pub job_id: Option<String>,
+    pub state: String,
+    pub acked_by: Option<String>,
+    pub failovers: f64,
+    pub created_at: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AttemptRow {
+    pub message_sid: String,
+    pub n: f64,
+    pub dispatcher_id: String,
+    pub to_phone: String,
+    pub at: f64,
+    pub twilio_sid: Option<String>,
+    pub outcome: String,
+    pub error_code: Option<f64>,
+}
+
+pub async fn recent(env: &Env, limit: u32) -> worker::Result<(Vec<MessageRow>, Vec<AttemptRow>)> {
+    let d = db(env)?;
+    let messages: Vec<MessageRow> = d
+        .prepare(
+            "SELECT message_sid, ref, kind, from_phone, job_id, state, acked_by, failovers, created_at \
+             FROM relay_messages ORDER BY created_at DESC LIMIT ?1",
+        )
+        .bind(&[JsValue::from(limit)])?
+        .all()
+        .await?
+        .results()?;
+    let attempts: Vec<AttemptRow> = d
+        .prepare(
+            "SELECT message_sid, n, dispatcher_id, to_phone, at, twilio_sid, outcome, error_code FROM relay_attempts \
+             WHERE message_sid IN (SELECT message_sid FROM relay_messages ORDER BY created_at DESC LIMIT ?1) ORDER BY message_sid, n",
+        )
+        .bind(&[JsValue::from(limit)])?
+        .all()
+        .await?
+        .results()?;
+    Ok((messages, attempts))
+}
+
+pub struct Counts {
+    pub failovers: u32,
+    pub exhausted: u32,
+    pub acked: u32,
+    pub open: u32,
+}
+
+pub async fn counts(env: &Env, since: DateTime<Utc>) -> worker::Result<Counts> {
+    #[derive(Deserialize)]
+    struct Row {
+        failovers: Option<f64>,
+        exhausted: Option<f64>,
+        acked: Option<f64>,
+        open: Option<f64>,
+    }
+    let r: Option<Row> = db(env)?
+        .prepare(
+            "SELECT sum(failovers) AS failovers, sum(state = 'exhausted') AS exhausted, sum(state = 'acked') AS acked, \
+             sum(state = 'open') AS open FROM relay_messages WHERE created_at >= ?1",
+        )
+        .bind(&[ms(since)])?
+        .first(None)
+        .await?;
+    let n = |x: Option<f64>| x.unwrap_or(0.0) as u32;
+    Ok(r.map_or(
+        Counts {
+            failovers: 0,
+            exhausted: 0,
+            acked: 0,
+            open: 0,
+        },
+        |r| Counts {
+            failovers: n(r.failovers),
+            exhausted: n(r.exhausted),
+            acked: n(r.acked),
+            open: n(r.open),
+        },
+    ))
+}
+
+/// The relay's audit log is kept 90 days.
+pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let d = db(env)?;
+    let r = d
+        .batch(vec![
+            d.prepare("DELETE FROM relay_attempts WHERE at < ?1")
+                .bind(&[ms(cutoff)])?,
+            d.prepare("DELETE FROM relay_messages WHERE created_at < ?1")
+                .bind(&[ms(cutoff)])?,
+            d.prepare("DELETE FROM notifications WHERE created_at < ?1")
+                .bind(&[ms(cutoff)])?,
+            d.prepare("DELETE FROM voice_screens WHERE accepted_at < ?1")
+                .bind(&[ms(cutoff)])?,
+        ])
+        .await?;
+    Ok(r.iter().map(changes).sum())
+}
+
+/// The newest open job of a customer's number, to link their text to it.
+pub async fn customer_job(env: &Env, phone: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        job_id: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare(
+            "SELECT job_id FROM jobs WHERE customer_phone = ?1 AND status NOT IN ('completed', 'cancelled') \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(&[s(phone)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.job_id))
+}
+
+pub async fn screen_accepted(env: &Env, call_sid: &str, dispatcher_id: &str) -> worker::Result<()> {
+    db(env)?
+        .prepare("INSERT OR REPLACE INTO voice_screens (call_sid, dispatcher_id, accepted_at) VALUES (?1, ?2, ?3)")
+        .bind(&[s(call_sid), s(dispatcher_id), ms(crate::clock::now())])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn was_screened_in(env: &Env, call_sid: &str) -> worker::Result<bool> {
+    #[derive(Deserialize)]
+    struct Row {
+        #[allow(dead_code)]
+        call_sid: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT call_sid FROM voice_screens WHERE call_sid = ?1")
+        .bind(&[s(call_sid)])?
+        .first(None)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,5 @@
+//! The relay's dispatch API: roster, heartbeats, status.
+
+pub mod heartbeat;
+pub mod roster;
+pub mod status;

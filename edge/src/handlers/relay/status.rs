@@ -1,0 +1,56 @@
+//! `GET|POST /relay/status` (dispatch): recent relayed messages with every attempt, failover
+//! and exhaustion counts (24 h), and each tier's availability now.
+
+use qdn_shared::relay::roster::eligibility;
+use qdn_shared::token::Scope;
+use serde_json::json;
+use worker::{Env, Request};
+
+use crate::error::AppResult;
+
+pub async fn get(req: &Request, env: &Env) -> AppResult {
+    crate::auth::require(req, env, &[Scope::Dispatch])?;
+    let now = crate::clock::now();
+    let time = |ms: f64| qdn_shared::time::from_ms(ms as i64).map(qdn_shared::time::rfc3339);
+    let (messages, attempts) = crate::db::relay::recent(env, 20).await?;
+    let messages: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let tries: Vec<_> = attempts
+                .iter()
+                .filter(|a| a.message_sid == m.message_sid)
+                .map(|a| {
+                    json!({ "n": a.n as u32, "dispatcher_id": a.dispatcher_id, "to": a.to_phone, "at": time(a.at),
+                            "twilio_sid": a.twilio_sid, "status": a.outcome, "error_code": a.error_code.map(|c| c as u32) })
+                })
+                .collect();
+            json!({ "message_sid": m.message_sid, "ref": format!("#{}", m.r#ref), "kind": m.kind, "from": m.from_phone,
+                    "job_id": m.job_id, "state": m.state, "acked_by": m.acked_by, "failovers": m.failovers as u32,
+                    "created_at": time(m.created_at), "attempts": tries })
+        })
+        .collect();
+    let counts = crate::db::relay::counts(env, now - chrono::Duration::hours(24)).await?;
+    let (roster, stored) = crate::db::relay::roster(env).await?;
+    let beats = crate::db::relay::heartbeats(env).await?;
+    let tiers: Vec<_> = roster
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let hb = beats.iter().find(|(d, _)| *d == t.dispatcher_id).map(|(_, at)| *at);
+            let e = eligibility(&roster, t, hb, now, &crate::local_time::Intl);
+            json!({ "tier": i, "dispatcher_id": t.dispatcher_id, "name": t.name, "phone": t.phone, "available": t.available,
+                    "eligible_now": e.is_ok(), "skip_reason": e.err(), "last_heartbeat": hb.map(qdn_shared::time::rfc3339) })
+        })
+        .collect();
+    Ok(crate::http::json(
+        200,
+        &json!({
+            "messages": messages,
+            "counts": { "window_hours": 24, "failovers": counts.failovers, "exhausted": counts.exhausted,
+                        "acknowledged": counts.acked, "open": counts.open },
+            "roster_source": if stored { "stored" } else { "settings" },
+            "tiers": tiers,
+        }),
+    ))
+}

@@ -1,0 +1,38 @@
+//! `POST /sms/delivery-status`: Twilio's status callback for the texts we sent. `?m=` names
+//! the relayed message (its object escalates on failed/undelivered); `?n=1` marks a customer
+//! notification (which falls back to the backup number when it failed).
+
+use worker::{Env, Request};
+
+use crate::error::{AppError, AppResult};
+use crate::relay::{self, Op};
+use crate::twilio::{param, twiml, verified_form};
+
+pub async fn post(req: &mut Request, env: &Env) -> AppResult {
+    let params = verified_form(req, env).await?;
+    let query = crate::http::query_pairs(req);
+    let sid = param(&params, "MessageSid")
+        .filter(|s| super::valid_sid(s))
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_message_sid",
+                "MessageSid must be SM or MM followed by 32 hex digits",
+            )
+        })?
+        .to_string();
+    let status = param(&params, "MessageStatus")
+        .or(param(&params, "SmsStatus"))
+        .unwrap_or("")
+        .to_string();
+    let code = param(&params, "ErrorCode").and_then(|c| c.parse().ok());
+    if let Some((_, m)) = query
+        .iter()
+        .find(|(k, _)| k == "m")
+        .filter(|(_, m)| super::valid_sid(m) || m.starts_with("RE"))
+    {
+        relay::send(env, m, &Op::Delivery { sid, status, code }).await?;
+    } else if query.iter().any(|(k, _)| k == "n") {
+        crate::notify::on_status(env, &sid, &status).await?;
+    }
+    Ok(twiml("<Response/>"))
+}

@@ -1,0 +1,156 @@
+//! Twilio: the REST client (sending texts, finding a send after a restart) and the webhook
+//! signature check. Only fields Twilio's Messages API defines are sent.
+
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use qdn_shared::twilio::{self, SendAnswer};
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
+
+use crate::error::{AppError, AppResult};
+
+pub struct Client {
+    base: String,
+    account_sid: String,
+    auth: String,
+    timeout: Duration,
+}
+
+impl Client {
+    pub fn from_env(env: &Env) -> AppResult<Client> {
+        let account_sid = crate::config::require(env, "TWILIO_ACCOUNT_SID")?;
+        // An API key pair, when set, is used instead of the auth token.
+        let (user, pass) = match (
+            crate::config::get(env, "TWILIO_API_KEY"),
+            crate::config::get(env, "TWILIO_API_SECRET"),
+        ) {
+            (Some(k), Some(s)) => (k, s),
+            _ => (account_sid.clone(), crate::config::require(env, "TWILIO_AUTH_TOKEN")?),
+        };
+        let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{pass}"));
+        let base = crate::config::get(env, "TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into());
+        let timeout_ms = crate::config::get(env, "TWILIO_TIMEOUT_MS")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(8000u64);
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            account_sid,
+            auth,
+            timeout: Duration::from_millis(timeout_ms),
+        })
+    }
+
+    fn messages_url(&self) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base, self.account_sid)
+    }
+
+    /// `POST Messages.json`: `To`, `From`, `Body`, `StatusCallback`.
+    pub async fn send(&self, to: &str, from: &str, body: &str, status_callback: Option<&str>) -> SendAnswer {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("To", to)
+            .append_pair("From", from)
+            .append_pair("Body", body);
+        if let Some(cb) = status_callback {
+            form.append_pair("StatusCallback", cb);
+        }
+        match self.call(Method::Post, &self.messages_url(), Some(form.finish())).await {
+            Some((status, text)) => twilio::classify(status, &text),
+            None => SendAnswer::Failed { code: None },
+        }
+    }
+
+    /// The SID of a message sent to `to` from `from` whose body contains `needle`, if Twilio has
+    /// one: tells a send lost in a restart from one that went out.
+    pub async fn find_sent(&self, to: &str, from: &str, needle: &str) -> Option<Option<String>> {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("To", to)
+            .append_pair("From", from)
+            .finish();
+        let (status, text) = self
+            .call(Method::Get, &format!("{}?{query}", self.messages_url()), None)
+            .await?;
+        if status != 200 {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let found = v["messages"]
+            .as_array()?
+            .iter()
+            .find(|m| m["body"].as_str().is_some_and(|b| b.contains(needle)));
+        Some(found.and_then(|m| m["sid"].as_str().map(str::to_string)))
+    }
+
+    /// One request with the client timeout; `None` if it failed or timed out.
+    async fn call(&self, method: Method, url: &str, form: Option<String>) -> Option<(u16, String)> {
+        let headers = Headers::new();
+        headers.set("Authorization", &format!("Basic {}", self.auth)).ok()?;
+        headers.set("Accept", "application/json").ok()?;
+        if form.is_some() {
+            headers.set("Content-Type", "application/x-www-form-urlencoded").ok()?;
+        }
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let mut init = RequestInit::new();
+        init.with_method(method)
+            .with_headers(headers)
+            .with_body(form.map(Into::into));
+        let req = Request::new_with_init(url, &init).ok()?;
+        let fetch = Box::pin(async move {
+            let mut resp = Fetch::Request(req).send_with_signal(&signal).await.ok()?;
+            let status = resp.status_code();
+            Some((status, resp.text().await.unwrap_or_default()))
+        });
+        match select(fetch, Box::pin(Delay::from(self.timeout))).await {
+            Either::Left((r, _)) => r,
+            Either::Right(_) => {
+                controller.abort();
+                worker::console_warn!("twilio: no answer within {} ms", self.timeout.as_millis());
+                None
+            }
+        }
+    }
+}
+
+/// Reads a webhook's form body after checking `X-Twilio-Signature` over `PUBLIC_BASE_URL` +
+/// path + query: a missing or wrong signature is a 403 and the body is not used.
+pub async fn verified_form(req: &mut Request, env: &Env) -> AppResult<Vec<(String, String)>> {
+    let token = crate::config::require(env, "TWILIO_AUTH_TOKEN")?;
+    let signature = crate::http::header(req, "X-Twilio-Signature")
+        .ok_or_else(|| AppError::client(403, "signature_missing", "X-Twilio-Signature is required"))?;
+    let url = req.url()?;
+    let mut signed_url = format!("{}{}", crate::config::public_base_url(env), url.path());
+    if let Some(q) = url.query() {
+        signed_url.push('?');
+        signed_url.push_str(q);
+    }
+    let body = crate::http::body_bytes(req).await?;
+    let params = twilio::parse_form(&body);
+    if !twilio::verify(&token, &signed_url, &params, &signature) {
+        return Err(AppError::client(
+            403,
+            "signature_invalid",
+            "X-Twilio-Signature does not match this request",
+        ));
+    }
+    Ok(params)
+}
+
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    twilio::param(params, name).filter(|v| !v.is_empty())
+}
+
+pub fn twiml(xml: &str) -> worker::Response {
+    crate::http::bytes_response(
+        200,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{xml}").into_bytes(),
+        "text/xml",
+    )
+}
+
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}

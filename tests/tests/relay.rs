@@ -1,0 +1,305 @@
+//! The SMS relay end to end: signed webhooks → Durable Object cascade → the Twilio stand-in.
+
+use qdn_tests::*;
+use serde_json::json;
+
+fn relayed_to(phone: &str, customer: &str, secs: u64) -> serde_json::Value {
+    wait_for(&format!("a relay of {customer} to {phone}"), secs, || {
+        sent_to(phone, customer).into_iter().next()
+    })
+}
+
+#[test]
+fn webhooks_need_a_valid_signature() {
+    let sid = message_sid();
+    let form = format!("MessageSid={sid}&From=%2B15550000001&Body=hi");
+    req("POST", "/sms/inbound")
+        .body("application/x-www-form-urlencoded", &form)
+        .expect_error(403, "signature_missing");
+    req("POST", "/sms/inbound")
+        .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
+        .body("application/x-www-form-urlencoded", &form)
+        .expect_error(403, "signature_invalid");
+    // Signed for another URL (a replay against a different endpoint).
+    let url = format!("{}/sms/delivery-status", base());
+    let params = vec![
+        ("MessageSid".to_string(), sid.clone()),
+        ("From".to_string(), "+15550000001".to_string()),
+        ("Body".to_string(), "hi".to_string()),
+    ];
+    let sig = qdn_shared::twilio::signature(&env_or("QDN_TWILIO_AUTH_TOKEN", ""), &url, &params);
+    req("POST", "/sms/inbound")
+        .header("X-Twilio-Signature", &sig)
+        .body("application/x-www-form-urlencoded", &form)
+        .expect_error(403, "signature_invalid");
+    // Tampered body.
+    let good = qdn_shared::twilio::signature(
+        &env_or("QDN_TWILIO_AUTH_TOKEN", ""),
+        &format!("{}/sms/inbound", base()),
+        &params,
+    );
+    req("POST", "/sms/inbound")
+        .header("X-Twilio-Signature", &good)
+        .body("application/x-www-form-urlencoded", &form.replace("hi", "hello"))
+        .expect_error(403, "signature_invalid");
+    for path in ["/sms/delivery-status", "/voice/inbound", "/voice/next?tier=0"] {
+        req("POST", path)
+            .body("application/x-www-form-urlencoded", "CallSid=CA1")
+            .expect_error(403, "signature_missing");
+    }
+}
+
+#[test]
+fn a_text_is_relayed_to_the_primary_and_an_ack_stops_the_cascade() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    let sid = message_sid();
+    let r = inbound_sms(&sid, &customer, "Where is my dumpster?");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("text/xml"));
+    assert!(r.body.contains("<Response/>"));
+    let msg = relayed_to(&h[0], &customer, 10);
+    let body = msg["body"].as_str().unwrap();
+    assert!(
+        body.contains("Where is my dumpster?") && body.contains(&customer),
+        "{body}"
+    );
+    assert_eq!(msg["from"], env_or("QDN_COMPANY_NUMBER", ""));
+    assert!(msg["status_callback"]
+        .as_str()
+        .unwrap()
+        .contains("/sms/delivery-status?m="));
+    let reference = reference_in(body);
+    assert!(
+        reference.starts_with('#') && (4..=9).contains(&reference.len()),
+        "{reference}"
+    );
+    assert_eq!(
+        inbound_sms(&message_sid(), &h[0], &format!("ACK {reference}")).status,
+        200
+    );
+    let m = wait_for("the ACK", 10, || relay_message(&sid).filter(|m| m["state"] == "acked"));
+    assert_eq!(m["acked_by"], "primary");
+    assert_eq!(m["ref"], reference.as_str());
+    // Past the ACK timeout and backoff: nobody else was texted.
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    assert!(
+        sent_to(&h[1], &customer).is_empty(),
+        "the secondary was texted after an ACK"
+    );
+    assert_eq!(sent(&customer).len(), 1);
+}
+
+#[test]
+fn twilio_retries_relay_once() {
+    use_test_roster();
+    let customer = customer_phone();
+    let sid = message_sid();
+    let threads: Vec<_> = (0..20)
+        .map(|_| {
+            let (sid, customer) = (sid.clone(), customer.clone());
+            std::thread::spawn(move || inbound_sms(&sid, &customer, "retry me").status)
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    for _ in 0..3 {
+        assert_eq!(inbound_sms(&sid, &customer, "retry me").status, 200);
+    }
+    relayed_to(&handlers()[0], &customer, 10);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(
+        sent(&customer).len(),
+        1,
+        "relayed more than once: {:?}",
+        sent(&customer)
+    );
+}
+
+#[test]
+fn without_an_ack_it_cascades_to_every_tier_then_exhausts_and_alerts() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "anyone there?");
+    relayed_to(&h[0], &customer, 10);
+    relayed_to(&h[1], &customer, 15);
+    relayed_to(&h[2], &customer, 15);
+    let m = wait_for("exhaustion", 15, || {
+        relay_message(&sid).filter(|m| m["state"] == "exhausted")
+    });
+    let outcomes: Vec<&str> = m["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, vec!["no_ack", "no_ack", "no_ack"], "{m}");
+    assert_eq!(m["failovers"], 3);
+    let tos: Vec<&str> = m["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(tos, h.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(m["attempts"][0]["twilio_sid"].as_str().unwrap().starts_with("SM"));
+    let alerts = standin_alerts();
+    assert!(alerts.iter().any(|a| a["kind"] == "exhausted"), "{alerts:?}");
+    assert!(
+        alerts.iter().filter(|a| a["kind"] == "exhausted").count() == 1,
+        "more than one exhausted alert in 10 minutes"
+    );
+    assert_eq!(sent(&customer).len(), 3, "each tier exactly once");
+}
+
+#[test]
+fn a_failing_send_moves_on_and_an_opted_out_tier_is_skipped_at_once() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(json!({"to": h[0], "body_contains": customer, "status": 500, "times": 1}));
+    standin_rule(json!({"to": h[1], "body_contains": customer, "status": 400, "code": 21610, "times": 1}));
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "fail over please");
+    relayed_to(&h[2], &customer, 15);
+    let m = wait_for("three attempts", 10, || {
+        relay_message(&sid).filter(|m| m["attempts"].as_array().is_some_and(|a| a.len() == 3))
+    });
+    let a = m["attempts"].as_array().unwrap();
+    assert_eq!(
+        (a[0]["status"].as_str(), a[0]["error_code"].as_u64()),
+        (Some("failed"), Some(20500))
+    );
+    assert_eq!(
+        (a[1]["status"].as_str(), a[1]["error_code"].as_u64()),
+        (Some("unreachable"), Some(21610))
+    );
+    assert!(a[0]["twilio_sid"].is_null());
+    assert!(standin_alerts().iter().any(|x| x["kind"] == "unreachable"));
+    inbound_sms(&message_sid(), &h[2], "ACK");
+    wait_for("the bare ACK", 10, || {
+        relay_message(&sid).filter(|m| m["state"] == "acked" && m["acked_by"] == "backup")
+    });
+}
+
+#[test]
+fn an_undelivered_status_callback_escalates_at_once() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(
+        json!({"to": h[0], "body_contains": customer, "callback": "undelivered", "callback_code": 30003, "times": 1}),
+    );
+    let sid = message_sid();
+    let t0 = std::time::Instant::now();
+    inbound_sms(&sid, &customer, "is my text lost?");
+    relayed_to(&h[1], &customer, 10);
+    assert!(t0.elapsed().as_secs() < 5, "escalated only after the ACK timeout");
+    let m = wait_for("the undelivered attempt", 10, || {
+        relay_message(&sid).filter(|m| m["attempts"][0]["status"] == "undelivered")
+    });
+    assert_eq!(m["attempts"][0]["error_code"], 30003);
+    inbound_sms(&message_sid(), &h[1], &format!("ack {}", m["ref"].as_str().unwrap()));
+}
+
+#[test]
+fn a_hung_twilio_is_a_failed_send() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(json!({"to": h[0], "body_contains": customer, "delay_ms": 4000, "times": 1}));
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "slow twilio");
+    relayed_to(&h[1], &customer, 15);
+    let m = relay_message(&sid).unwrap();
+    assert_eq!(m["attempts"][0]["status"], "failed", "{m}");
+    inbound_sms(&message_sid(), &h[1], &format!("ACK {}", m["ref"].as_str().unwrap()));
+}
+
+#[test]
+fn a_dispatcher_reply_goes_to_the_customer_from_the_company_number() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "can you come earlier?");
+    let reference = reference_in(relayed_to(&h[0], &customer, 10)["body"].as_str().unwrap());
+    let reply_sid = message_sid();
+    inbound_sms(&reply_sid, &h[0], &format!("{reference} Yes, we'll be there by 2pm"));
+    inbound_sms(&reply_sid, &h[0], &format!("{reference} Yes, we'll be there by 2pm")); // Twilio's retry
+    let to_customer = wait_for("the reply", 10, || sent_to(&customer, "by 2pm").into_iter().next());
+    assert_eq!(to_customer["body"], "Yes, we'll be there by 2pm");
+    assert_eq!(to_customer["from"], env_or("QDN_COMPANY_NUMBER", ""));
+    wait_for("the ACK", 10, || relay_message(&sid).filter(|m| m["state"] == "acked"));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(sent_to(&customer, "by 2pm").len(), 1, "the reply was sent twice");
+}
+
+#[test]
+fn a_customer_text_is_linked_to_their_open_job() {
+    use_test_roster();
+    let customer = customer_phone();
+    let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
+        "customer_name": "Linked", "customer_phone": customer, "destination": {"lat": 53.4, "lon": -2.9}, "status": "en_route"
+    }));
+    let job = r.json()["job_id"].as_str().unwrap().to_string();
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "running late?");
+    let body = relayed_to(&handlers()[0], &customer, 10)["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.contains(&format!("(job {job})")), "{body}");
+    assert_eq!(relay_message(&sid).unwrap()["job_id"], job.as_str());
+    inbound_sms(&message_sid(), &handlers()[0], &format!("ACK {}", reference_in(&body)));
+}
+
+#[test]
+fn status_roster_and_heartbeats_are_for_dispatchers() {
+    use_test_roster();
+    req("GET", "/relay/status").send().expect_error(401, "token_missing");
+    req("GET", "/relay/status")
+        .bearer(&track("job_x"))
+        .send()
+        .expect_error(403, "forbidden_scope");
+    let hb = req("POST", "/api/dispatchers/secondary/heartbeat")
+        .bearer(&dispatch())
+        .send();
+    assert_eq!(hb.status, 200, "{}", hb.body);
+    req("POST", "/api/dispatchers/nobody/heartbeat")
+        .bearer(&dispatch())
+        .send()
+        .expect_error(404, "unknown_dispatcher");
+    let s = req("POST", "/relay/status").bearer(&dispatch()).send().json();
+    let tiers = s["tiers"].as_array().unwrap();
+    assert_eq!(tiers.len(), 3);
+    assert_eq!(tiers[1]["dispatcher_id"], "secondary");
+    assert!(tiers[1]["last_heartbeat"].as_str().is_some());
+    assert_eq!(tiers[0]["eligible_now"], true);
+    for k in ["failovers", "exhausted", "acknowledged", "open"] {
+        assert!(s["counts"][k].is_u64(), "{k}: {s}");
+    }
+    let roster = req("GET", "/api/relay/roster").bearer(&dispatch()).send().json();
+    assert_eq!(roster["source"], "stored");
+    assert_eq!(roster["ack_timeout_s"], 5);
+}
+
+#[test]
+fn bad_rosters_are_refused_with_codes() {
+    let put = |v: serde_json::Value| req("PUT", "/api/relay/roster").bearer(&dispatch()).json(&v);
+    put(json!({"tiers": []})).expect_error(400, "empty_roster");
+    put(json!({"tiers": [{"dispatcher_id": "a", "phone": "555"}]})).expect_error(400, "invalid_phone");
+    put(json!({"tiers": [{"dispatcher_id": "a", "phone": "+15550100101", "on_call": {"tz": "Mars/Olympus", "from": "08:00", "to": "17:00"}}]}))
+        .expect_error(400, "invalid_time_zone");
+    put(json!({"tiers": [{"dispatcher_id": "a", "phone": "+15550100101"}, {"dispatcher_id": "a", "phone": "+15550100102"}]}))
+        .expect_error(400, "duplicate_tier");
+    put(json!([1])).expect_error(400, "invalid_roster");
+    req("PUT", "/api/relay/roster")
+        .bearer(&track("j"))
+        .json(&json!({}))
+        .expect_error(403, "forbidden_scope");
+}
