@@ -98,7 +98,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         }
         ["notify", "voice"] => {
             only(&method, &[Post], "POST")?;
-            notify::voice::post()
+            notify::voice::post(req, env)
         }
         _ => Err(AppError::client(404, "not_found", "no such endpoint")),
     }

@@ -123,7 +123,7 @@ fn a_status_change_texts_the_customer_a_tracking_link() {
         .bearer(&dispatch())
         .json(&json!({"status": "en_route"}));
     std::thread::sleep(std::time::Duration::from_secs(1));
-    assert_eq!(sent(&customer).len(), 1);
+    assert_eq!(sent_to(&customer, "").len(), 1);
 }
 
 fn call(path: &str, extra: &[(&str, &str)]) -> Resp {

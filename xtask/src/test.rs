@@ -234,7 +234,16 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     t.suite(
         "HTTP tests (tests/, against wrangler dev)",
         cargo()
-            .args(["test", "-q", "-p", "qdn-tests", "--", "--test-threads", "4"])
+            .args([
+                "test",
+                "-q",
+                "--no-fail-fast",
+                "-p",
+                "qdn-tests",
+                "--",
+                "--test-threads",
+                "8",
+            ])
             .envs(env.clone())
             .current_dir(root()),
     );
