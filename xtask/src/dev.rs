@@ -72,8 +72,12 @@ pub fn run() -> Result {
         },
     )?;
     let pid = stack.pid();
+    let standin_pid = _standin.as_ref().map(|s| s.pid());
     ctrlc::set_handler(move || {
         stack::kill_group(pid);
+        if let Some(p) = standin_pid {
+            let _ = std::process::Command::new("kill").arg(p.to_string()).status();
+        }
         std::process::exit(0);
     })
     .map_err(|e| e.to_string())?;
@@ -86,8 +90,8 @@ pub fn run() -> Result {
          Tracking page (demo job, en route):\n  {base}/track?job_id={track}\n\n\
          Dispatch token (12 h):\n  {dispatch}\n\n\
          Demo trailer TR-1, tracker device id: {DEMO_DEVICE}\n\n\
-         Post a fix (Traccar/OsmAnd protocol):\n  curl -s \"{base}/ingest/osmand?id={DEMO_DEVICE}&lat=53.4300&lon=-2.9650&speed=20\"\n\n\
-         Post a fix (JSON API, ingest token):\n  curl -s -X POST {base}/api/jobs/{DEMO_JOB}/location -H 'Authorization: Bearer {ingest}' -H 'Content-Type: application/json' -d \"{{\\\"lat\\\": 53.4300, \\\"lon\\\": -2.9650, \\\"recorded_at\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\\", \\\"trailer_id\\\": \\\"TR-1\\\"}}\"\n\n\
+         Post a fix (Traccar/OsmAnd protocol):\n  curl -s \"{base}/ingest/osmand?id={DEMO_DEVICE}&lat={lat:.5}&lon={lon:.5}&speed=20\"\n\n\
+         Post a fix (JSON API, ingest token):\n  curl -s -X POST {base}/api/jobs/{DEMO_JOB}/location -H 'Authorization: Bearer {ingest}' -H 'Content-Type: application/json' -d \"{{\\\"lat\\\": {lat:.5}, \\\"lon\\\": {lon:.5}, \\\"recorded_at\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\\", \\\"trailer_id\\\": \\\"TR-1\\\"}}\"\n\n\
          Read the location:\n  curl -s {base}/api/jobs/{track}/location\n\n\
          Relay roster (primary → secondary → backup): curl -s {base}/api/relay/roster -H 'Authorization: Bearer {dispatch}'\n\
          Relay status: curl -s {base}/relay/status -H 'Authorization: Bearer {dispatch}'\n\
@@ -96,6 +100,8 @@ pub fn run() -> Result {
         track = demo.track_token,
         dispatch = demo.dispatch_token,
         ingest = demo.ingest_token,
+        lat = demo.next_fix.0,
+        lon = demo.next_fix.1,
     );
     stack.wait();
     Ok(())

@@ -7,6 +7,7 @@
 
 mod build;
 mod dev;
+mod restart;
 mod seed;
 mod stack;
 mod standin;

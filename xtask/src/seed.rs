@@ -15,6 +15,8 @@ pub struct Demo {
     pub track_token: String,
     pub dispatch_token: String,
     pub ingest_token: String,
+    /// A point a third of the way on toward the destination, for the sample curl lines.
+    pub next_fix: (f64, f64),
 }
 
 pub fn mint(secret: &str, scope: Scope, job: Option<&str>, ttl_s: i64) -> String {
@@ -135,5 +137,8 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
         track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
         dispatch_token: dispatch,
         ingest_token: ingest,
+        next_fix: fixes.last().map_or(dest, |(_, lat, lon)| {
+            (lat + (dest.0 - lat) / 3.0, lon + (dest.1 - lon) / 3.0)
+        }),
     })
 }

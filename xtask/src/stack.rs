@@ -29,6 +29,7 @@ pub fn migrate(tools: &Tools, persist: &Path) -> Result {
         .arg(persist))
 }
 
+#[derive(Clone)]
 pub struct Options<'a> {
     pub port: u16,
     pub persist: &'a Path,
@@ -61,7 +62,12 @@ impl Stack {
             c.arg("--var").arg(format!("{k}:{v}"));
         }
         if let Some(log) = &o.log {
-            let f = std::fs::File::create(log).map_err(|e| e.to_string())?;
+            // Appended to, so a restarted stack keeps the earlier output.
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .map_err(|e| e.to_string())?;
             c.stdout(f.try_clone().map_err(|e| e.to_string())?).stderr(f);
         }
         // Its own process group, so stopping it stops workerd too.

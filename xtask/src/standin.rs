@@ -56,6 +56,10 @@ impl Standin {
         Err("the stand-in did not start".into())
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -203,15 +203,13 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let log = tmp.join("wrangler.log");
-    let stack = Stack::start(
-        tools,
-        Options {
-            port,
-            persist: &persist,
-            vars: &vars,
-            log: Some(log.clone()),
-        },
-    );
+    let options = Options {
+        port,
+        persist: &persist,
+        vars: &vars,
+        log: Some(log.clone()),
+    };
+    let stack = Stack::start(tools, options.clone());
     let stack = match stack {
         Ok(s) => s,
         Err(e) => {
@@ -258,6 +256,16 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
         ),
         Err(e) => t.check("browser tests", Err(e)),
     }
+    let setup = crate::restart::Setup {
+        tools,
+        options,
+        standin: &standin.base_url,
+        auth_token: TEST_AUTH_TOKEN,
+        jwt_secret: TEST_JWT_SECRET,
+        handlers: TEST_HANDLERS,
+    };
+    let (restarted, stack) = crate::restart::run(stack, setup);
+    t.check("restart in the middle of a cascade", restarted);
     drop(stack);
     drop(standin);
     let _ = std::fs::remove_dir_all(&tmp);

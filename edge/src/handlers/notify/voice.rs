@@ -7,5 +7,9 @@ use crate::error::{AppError, AppResult};
 
 pub fn post(req: &Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    Err(AppError::client(501, "not_implemented", "voice notifications do not exist yet; use /notify/sms"))
+    Err(AppError::client(
+        501,
+        "not_implemented",
+        "voice notifications do not exist yet; use /notify/sms",
+    ))
 }
