@@ -322,14 +322,24 @@ pub fn relay_message(sid: &str) -> Option<Value> {
         .cloned()
 }
 
-/// The roster every relay test shares: three tiers, 5 s to ACK, 1 s backoff.
+/// Phones of the two tiers the relay must always skip in the shared test roster.
+pub const UNAVAILABLE_PHONE: &str = "+15550100104";
+pub const OFF_CALL_PHONE: &str = "+15550100105";
+
+/// The roster every relay test shares: primary, an unavailable tier, a tier off call (its
+/// window starts two hours from now), secondary, backup; 5 s to ACK, 1 s backoff.
 pub fn use_test_roster() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let h = handlers();
+        let later = (Utc::now() + Duration::hours(2)).format("%H:00").to_string();
+        let end = (Utc::now() + Duration::hours(3)).format("%H:00").to_string();
         let r = req("PUT", "/api/relay/roster").bearer(&dispatch()).json(&json!({
             "tiers": [
                 {"dispatcher_id": "primary", "name": "Pat", "phone": h[0]},
+                {"dispatcher_id": "vacation", "name": "Val", "phone": UNAVAILABLE_PHONE, "available": false},
+                {"dispatcher_id": "night", "name": "Nik", "phone": OFF_CALL_PHONE,
+                 "on_call": {"tz": "Etc/UTC", "from": later, "to": end}},
                 {"dispatcher_id": "secondary", "name": "Sam", "phone": h[1]},
                 {"dispatcher_id": "backup", "name": "Bo", "phone": h[2]},
             ],

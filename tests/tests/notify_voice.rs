@@ -152,21 +152,22 @@ fn calls_ring_tier_after_tier_screened_then_take_a_voicemail() {
         first.contains(&format!(">{}</Number>", h[0])) && first.contains("url=\"/voice/screen?tier=0\""),
         "{first}"
     );
-    // No answer → the secondary.
+    // No answer → the secondary (roster position 3: the unavailable and off-call tiers are skipped).
     let second = call("/voice/next?tier=0", &[("DialCallStatus", "no-answer")]).body;
-    assert!(second.contains(&h[1]) && second.contains("tier=1"), "{second}");
+    assert!(second.contains(&h[1]) && second.contains("tier=3"), "{second}");
+    assert!(!second.contains(UNAVAILABLE_PHONE) && !second.contains(OFF_CALL_PHONE));
     // "Answered" by a voicemail box that never pressed 1 → still the next tier.
-    let third = call("/voice/next?tier=1", &[("DialCallStatus", "completed")]).body;
-    assert!(third.contains(&h[2]), "{third}");
+    let third = call("/voice/next?tier=3", &[("DialCallStatus", "completed")]).body;
+    assert!(third.contains(&h[2]) && third.contains("tier=4"), "{third}");
     // The screen asks for 1; pressing 2 hangs up the leg.
-    assert!(call("/voice/screen?tier=2", &[])
+    assert!(call("/voice/screen?tier=4", &[])
         .body
         .contains("<Gather numDigits=\"1\""));
-    assert!(call("/voice/screen-result?tier=2", &[("Digits", "2")])
+    assert!(call("/voice/screen-result?tier=4", &[("Digits", "2")])
         .body
         .contains("<Hangup/>"));
     // After the last tier: a voicemail.
-    let vm = call("/voice/next?tier=2", &[("DialCallStatus", "busy")]).body;
+    let vm = call("/voice/next?tier=4", &[("DialCallStatus", "busy")]).body;
     assert!(
         vm.contains("<Say>") && vm.contains("<Record") && vm.contains("/voice/recorded"),
         "{vm}"

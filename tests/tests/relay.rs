@@ -149,6 +149,8 @@ fn without_an_ack_it_cascades_to_every_tier_then_exhausts_and_alerts() {
     assert!(m["attempts"][0]["twilio_sid"].as_str().unwrap().starts_with("SM"));
     let alerts = standin_alerts();
     assert!(alerts.iter().any(|a| a["kind"] == "exhausted"), "{alerts:?}");
+    // The unavailable and off-call tiers were skipped, never texted.
+    assert!(sent_to(UNAVAILABLE_PHONE, &customer).is_empty() && sent_to(OFF_CALL_PHONE, &customer).is_empty());
     assert!(
         alerts.iter().filter(|a| a["kind"] == "exhausted").count() == 1,
         "more than one exhausted alert in 10 minutes"
@@ -276,10 +278,18 @@ fn status_roster_and_heartbeats_are_for_dispatchers() {
         .expect_error(404, "unknown_dispatcher");
     let s = req("POST", "/relay/status").bearer(&dispatch()).send().json();
     let tiers = s["tiers"].as_array().unwrap();
-    assert_eq!(tiers.len(), 3);
-    assert_eq!(tiers[1]["dispatcher_id"], "secondary");
-    assert!(tiers[1]["last_heartbeat"].as_str().is_some());
+    assert_eq!(tiers.len(), 5);
+    assert_eq!(tiers[3]["dispatcher_id"], "secondary");
+    assert!(tiers[3]["last_heartbeat"].as_str().is_some());
     assert_eq!(tiers[0]["eligible_now"], true);
+    assert_eq!(
+        (tiers[1]["eligible_now"].as_bool(), tiers[1]["skip_reason"].as_str()),
+        (Some(false), Some("unavailable"))
+    );
+    assert_eq!(
+        (tiers[2]["eligible_now"].as_bool(), tiers[2]["skip_reason"].as_str()),
+        (Some(false), Some("off_call"))
+    );
     for k in ["failovers", "exhausted", "acknowledged", "open"] {
         assert!(s["counts"][k].is_u64(), "{k}: {s}");
     }

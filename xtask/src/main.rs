@@ -2,11 +2,14 @@
 //!
 //! - `dev`   set up, build, seed demo data and serve on 127.0.0.1:$PORT (default 8787)
 //! - `test`  fmt, clippy, unit tests, builds, then HTTP and browser tests on a fresh stack
+//! - `bench` figures for speed and size against a fresh release stack (never fails on a target)
 //! - `build` install what is missing and build the page and the Worker (release)
 //! - `setup` only install what is missing
 
+mod bench;
 mod build;
 mod dev;
+mod fixture;
 mod restart;
 mod seed;
 mod stack;
@@ -20,10 +23,11 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(),
         Some("test") => test::run(&args[1..]),
+        Some("bench") => bench::run(),
         Some("build") => tools::ensure().and_then(|t| build::all(&t)),
         Some("setup") => tools::ensure().map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|build|setup>");
+            eprintln!("usage: cargo xtask <dev|test|bench|build|setup>");
             std::process::exit(2);
         }
     };

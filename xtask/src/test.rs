@@ -6,17 +6,8 @@
 
 use std::process::{Command, Stdio};
 
-use crate::stack::{self, Options, Stack};
+use crate::fixture::*;
 use crate::util::{cargo, root, step, Result};
-
-/// Configuration of the stack under test (never a real secret).
-pub const TEST_JWT_SECRET: &str = "test-jwt-secret-7d1e0b9c4f2a6e8d3b5c7a9f1e3d5b7c";
-pub const TEST_CORS_ORIGIN: &str = "https://dispatch.example.com";
-pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
-pub const TEST_BACKUP_NUMBER: &str = "+15550100009";
-pub const TEST_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
-pub const TEST_HANDLERS: [&str; 3] = ["+15550100101", "+15550100102", "+15550100103"];
 
 #[derive(Default)]
 struct Tally {
@@ -168,55 +159,9 @@ pub fn run(args: &[String]) -> Result {
 }
 
 fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {
-    let tmp = std::env::temp_dir().join(format!("qdn-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let persist = tmp.join("state");
-    stack::migrate(tools, &persist)?;
-    let port = crate::util::free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let account = crate::standin::Account {
-        sid: TEST_ACCOUNT_SID,
-        token: TEST_AUTH_TOKEN,
-        api_key: "",
-        api_secret: "",
-    };
-    let standin = crate::standin::Standin::start(crate::util::free_port(), &account, true)?;
-    let alerts = format!("{}/_standin/alerts", standin.base_url);
-    let vars: Vec<(String, String)> = [
-        ("JWT_SECRET", TEST_JWT_SECRET),
-        ("PUBLIC_BASE_URL", base.as_str()),
-        ("CORS_ALLOWED_ORIGINS", TEST_CORS_ORIGIN),
-        ("TWILIO_NUMBER", TEST_COMPANY_NUMBER),
-        ("TWILIO_BACKUP_NUMBER", TEST_BACKUP_NUMBER),
-        ("TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN),
-        ("TWILIO_API_BASE", standin.base_url.as_str()),
-        ("TWILIO_TIMEOUT_MS", "1500"),
-        ("PRIMARY_HANDLER_PHONE", TEST_HANDLERS[0]),
-        ("SECONDARY_HANDLER_PHONE", TEST_HANDLERS[1]),
-        ("BACKUP_HANDLER_PHONE", TEST_HANDLERS[2]),
-        ("ALERT_WEBHOOK_URL", alerts.as_str()),
-        ("TRACK_PAGE_VERSION", ""),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let log = tmp.join("wrangler.log");
-    let options = Options {
-        port,
-        persist: &persist,
-        vars: &vars,
-        log: Some(log.clone()),
-    };
-    let stack = Stack::start(tools, options.clone());
-    let stack = match stack {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{}", std::fs::read_to_string(&log).unwrap_or_default());
-            return Err(e);
-        }
-    };
+    let fx = Fixture::new(tools, "test")?;
+    let stack = fx.start(tools)?;
+    let (base, standin, log) = (&fx.base, &fx.standin, &fx.log);
     let env = [
         ("QDN_BASE_URL", base.clone()),
         ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()),
@@ -258,7 +203,7 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     }
     let setup = crate::restart::Setup {
         tools,
-        options,
+        options: fx.options(),
         standin: &standin.base_url,
         auth_token: TEST_AUTH_TOKEN,
         jwt_secret: TEST_JWT_SECRET,
@@ -267,7 +212,5 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     let (restarted, stack) = crate::restart::run(stack, setup);
     t.check("restart in the middle of a cascade", restarted);
     drop(stack);
-    drop(standin);
-    let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

@@ -145,6 +145,19 @@ fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
                 .collect();
             json_response(200, &json!(list))
         }
+        (Method::Get, "/_standin/count") => {
+            let to = form(query.as_bytes())
+                .into_iter()
+                .find(|(k, _)| k == "to")
+                .map(|(_, v)| v);
+            let s = state.lock().unwrap();
+            let n = s
+                .sent
+                .iter()
+                .filter(|m| to.as_ref().is_none_or(|t| m["to"] == t.as_str()))
+                .count();
+            json_response(200, &json!({"count": n}))
+        }
         (Method::Post, "/_standin/rules") => {
             let v: Value = serde_json::from_slice(&body).unwrap_or_default();
             let rule = Rule {

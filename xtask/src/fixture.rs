@@ -1,0 +1,98 @@
+//! A fresh stack for tests and benchmarks: temporary D1/Durable Object state, the Twilio
+//! stand-in, and `wrangler dev` on a free port with test configuration (never a real secret).
+
+use std::path::PathBuf;
+
+use crate::stack::{self, Options, Stack};
+use crate::standin::{Account, Standin};
+use crate::tools::Tools;
+use crate::util::{free_port, Result};
+
+pub const TEST_JWT_SECRET: &str = "test-jwt-secret-7d1e0b9c4f2a6e8d3b5c7a9f1e3d5b7c";
+pub const TEST_CORS_ORIGIN: &str = "https://dispatch.example.com";
+pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
+pub const TEST_BACKUP_NUMBER: &str = "+15550100009";
+pub const TEST_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
+pub const TEST_HANDLERS: [&str; 3] = ["+15550100101", "+15550100102", "+15550100103"];
+
+pub struct Fixture {
+    tmp: PathBuf,
+    pub persist: PathBuf,
+    pub port: u16,
+    pub base: String,
+    pub standin: Standin,
+    pub vars: Vec<(String, String)>,
+    pub log: PathBuf,
+}
+
+impl Fixture {
+    pub fn new(tools: &Tools, name: &str) -> Result<Fixture> {
+        let tmp = std::env::temp_dir().join(format!("qdn-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+        let persist = tmp.join("state");
+        stack::migrate(tools, &persist)?;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let account = Account {
+            sid: TEST_ACCOUNT_SID,
+            token: TEST_AUTH_TOKEN,
+            api_key: "",
+            api_secret: "",
+        };
+        let standin = Standin::start(free_port(), &account, true)?;
+        let alerts = format!("{}/_standin/alerts", standin.base_url);
+        let vars = [
+            ("JWT_SECRET", TEST_JWT_SECRET),
+            ("PUBLIC_BASE_URL", base.as_str()),
+            ("CORS_ALLOWED_ORIGINS", TEST_CORS_ORIGIN),
+            ("TWILIO_NUMBER", TEST_COMPANY_NUMBER),
+            ("TWILIO_BACKUP_NUMBER", TEST_BACKUP_NUMBER),
+            ("TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN),
+            ("TWILIO_API_BASE", standin.base_url.as_str()),
+            ("TWILIO_TIMEOUT_MS", "1500"),
+            ("PRIMARY_HANDLER_PHONE", TEST_HANDLERS[0]),
+            ("SECONDARY_HANDLER_PHONE", TEST_HANDLERS[1]),
+            ("BACKUP_HANDLER_PHONE", TEST_HANDLERS[2]),
+            ("ALERT_WEBHOOK_URL", alerts.as_str()),
+            ("TRACK_PAGE_VERSION", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let log = tmp.join("wrangler.log");
+        Ok(Fixture {
+            tmp,
+            persist,
+            port,
+            base,
+            standin,
+            vars,
+            log,
+        })
+    }
+
+    pub fn options(&self) -> Options<'_> {
+        Options {
+            port: self.port,
+            persist: &self.persist,
+            vars: &self.vars,
+            log: Some(self.log.clone()),
+        }
+    }
+
+    /// Starts `wrangler dev`; on failure prints what it said.
+    pub fn start(&self, tools: &Tools) -> Result<Stack> {
+        Stack::start(tools, self.options()).inspect_err(|_| {
+            eprintln!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        })
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
