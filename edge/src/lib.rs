@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+mod cache;
 mod clock;
 mod config;
 mod cors;

@@ -67,6 +67,14 @@ pub async fn get(env: &Env, job_id: &str) -> worker::Result<Option<Job>> {
     Ok(row.map(job))
 }
 
+/// The job, from the 1 s per-isolate cache when possible (the hot paths: ingest, the view).
+pub async fn get_cached(env: &Env, job_id: &str) -> worker::Result<Option<std::rc::Rc<Job>>> {
+    if let Some(j) = crate::cache::job(job_id) {
+        return Ok(Some(j));
+    }
+    Ok(get(env, job_id).await?.map(crate::cache::put_job))
+}
+
 /// Inserts the job and its trailers in one transaction. `false` if the id is taken.
 pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> worker::Result<bool> {
     let d = db(env)?;

@@ -11,7 +11,7 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     if !qdn_shared::job::valid_id(job_id) || claims.job_id.as_deref().is_some_and(|j| j != job_id) {
         return Err(AppError::job_not_found());
     }
-    let job = crate::db::jobs::get(env, job_id)
+    let job = crate::db::jobs::get_cached(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
     if let Some(t) = &claims.trailer_id {

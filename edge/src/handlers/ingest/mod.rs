@@ -41,6 +41,9 @@ pub async fn store(env: &Env, job: &Job, checked: Vec<Result<Fix, FixError>>) ->
         }
     }
     let accepted = crate::db::fixes::insert(env, &job.job_id, &valid, crate::clock::now()).await?;
+    if accepted > 0 {
+        crate::cache::fixes_changed(&job.job_id);
+    }
     Ok(Summary {
         accepted,
         duplicates: valid.len() - accepted,

@@ -10,40 +10,48 @@ use crate::error::{AppError, AppResult};
 
 pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
     let (job_id, _) = super::resolve(req, env, key, &[Scope::Track, Scope::Dispatch])?;
-    let job = crate::db::jobs::get(env, &job_id)
+    let view = match crate::cache::view(&job_id) {
+        Some(v) => v,
+        None => crate::cache::put_view(&job_id, build(env, &job_id).await?),
+    };
+    Ok(conditional(req, &view))
+}
+
+async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
+    let job = crate::db::jobs::get_cached(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
-    let fixes = crate::db::fixes::recent(env, &job_id).await?;
+    let fixes = crate::db::fixes::recent(env, job_id).await?;
     let facts = JobFacts {
-        job_id: job.job_id,
+        job_id: job.job_id.clone(),
         status: job.status,
         trailer_count: job.trailer_ids.len() as u32,
-        destination: job.destination,
+        destination: job.destination.clone(),
         updated_at: job.updated_at,
     };
     let v = view::location_view(&facts, fixes, crate::config::company_number(env));
     let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(conditional(req, body))
-}
-
-/// 200 with an ETag, or 304 when the client already has this body.
-fn conditional(req: &Request, body: Vec<u8>) -> Response {
     let digest = Sha256::digest(&body);
     let etag = format!(
         "\"{}\"",
         base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &digest[..12])
     );
+    Ok(crate::cache::View { body, etag })
+}
+
+/// 200 with the ETag, or 304 when the client already has this body.
+fn conditional(req: &Request, view: &crate::cache::View) -> Response {
     let fresh = crate::http::header(req, "If-None-Match").is_some_and(|inm| {
         inm.split(',')
-            .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+            .any(|t| t.trim().trim_start_matches("W/") == view.etag || t.trim() == "*")
     });
     let mut resp = if fresh {
         Response::empty().unwrap().with_status(304)
     } else {
-        crate::http::bytes_response(200, body, "application/json")
+        crate::http::bytes_response(200, view.body.clone(), "application/json")
     };
     let h = resp.headers_mut();
-    let _ = h.set("ETag", &etag);
+    let _ = h.set("ETag", &view.etag);
     // Revalidate every poll (a new fix must show at once), cheaply thanks to the ETag.
     let _ = h.set("Cache-Control", "private, no-cache");
     resp

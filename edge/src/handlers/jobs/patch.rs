@@ -23,6 +23,7 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
     let destination = patch.destination.as_ref().unwrap_or(&job.destination);
     let now = crate::clock::now();
     crate::db::jobs::update(env, job_id, status, destination, patch.trailer_ids.as_deref(), now).await?;
+    crate::cache::job_changed(job_id);
     let updated = crate::db::jobs::get(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
