@@ -15,31 +15,55 @@ const PER_TRAILER: u32 = 120;
 /// Inserts fixes for one job in a single statement (a JSON array expanded by `json_each`), so a
 /// 500-fix batch is one round trip. Returns how many were new; the rest were duplicates.
 pub async fn insert(env: &Env, job_id: &str, fixes: &[Fix], received_at: DateTime<Utc>) -> worker::Result<usize> {
-    if fixes.is_empty() {
-        return Ok(0);
-    }
-    let rows: Vec<serde_json::Value> = fixes
-        .iter()
-        .map(|f| {
-            serde_json::json!([
-                f.trailer_id.as_deref().unwrap_or(""),
-                f.recorded_at.timestamp_millis(),
-                f.lat,
-                f.lon,
-                f.speed_mps,
-                f.heading_deg,
-                f.accuracy_m
-            ])
-        })
-        .collect();
-    let result = db(env)?
-        .prepare(
-            "INSERT OR IGNORE INTO fixes (job_id, trailer_id, recorded_at, lat, lon, speed_mps, heading_deg, accuracy_m, received_at) \
-             SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ?2 FROM json_each(?3)",
-        )
-        .bind(&[s(job_id), ms(received_at), JsValue::from_str(&serde_json::Value::Array(rows).to_string())])?
-        .run()
-        .await?;
+    let result = match fixes {
+        [] => return Ok(0),
+        // One fix (a tracker's usual post): plain bound values, the cheapest statement.
+        [f] => {
+            let opt = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from_f64);
+            db(env)?
+                .prepare(
+                    "INSERT OR IGNORE INTO fixes (job_id, trailer_id, recorded_at, lat, lon, speed_mps, heading_deg, accuracy_m, received_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .bind(&[
+                    s(job_id),
+                    s(f.trailer_id.as_deref().unwrap_or("")),
+                    ms(f.recorded_at),
+                    JsValue::from_f64(f.lat),
+                    JsValue::from_f64(f.lon),
+                    opt(f.speed_mps),
+                    opt(f.heading_deg),
+                    opt(f.accuracy_m),
+                    ms(received_at),
+                ])?
+                .run()
+                .await?
+        }
+        _ => {
+            let rows: Vec<serde_json::Value> = fixes
+                .iter()
+                .map(|f| {
+                    serde_json::json!([
+                        f.trailer_id.as_deref().unwrap_or(""),
+                        f.recorded_at.timestamp_millis(),
+                        f.lat,
+                        f.lon,
+                        f.speed_mps,
+                        f.heading_deg,
+                        f.accuracy_m
+                    ])
+                })
+                .collect();
+            db(env)?
+                .prepare(
+                    "INSERT OR IGNORE INTO fixes (job_id, trailer_id, recorded_at, lat, lon, speed_mps, heading_deg, accuracy_m, received_at) \
+                     SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ?2 FROM json_each(?3)",
+                )
+                .bind(&[s(job_id), ms(received_at), JsValue::from_str(&serde_json::Value::Array(rows).to_string())])?
+                .run()
+                .await?
+        }
+    };
     Ok(super::changes(&result))
 }
 
