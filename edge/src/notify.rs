@@ -34,7 +34,10 @@ pub async fn sms(env: &Env, job_id: Option<&str>, to: &str, body: &str) -> AppRe
             SendAnswer::Failed { code } => (None, "refused", code),
         };
         if let Some(sid) = &sid {
-            crate::db::notifications::insert(env, sid, job_id, to, &from, body, is_backup).await?;
+            let status = crate::db::notifications::record_sent(env, sid, job_id, to, &from, body, is_backup).await?;
+            if matches!(status.as_str(), "failed" | "undelivered") {
+                fall_back(env, sid).await?; // its failure callback came first
+            }
         }
         attempts.push(Attempt {
             from,
@@ -51,11 +54,15 @@ pub async fn sms(env: &Env, job_id: Option<&str>, to: &str, body: &str) -> AppRe
 
 /// A status callback for a notification: a failed text from the primary number is sent again
 /// from the backup, once.
-pub async fn on_status(env: &Env, sid: &str, status: &str) -> AppResult<()> {
-    crate::db::notifications::set_status(env, sid, status).await?;
-    if !matches!(status, "failed" | "undelivered") {
-        return Ok(());
+pub async fn on_status(env: &Env, sid: &str, status: &str, to: &str, from: &str) -> AppResult<()> {
+    crate::db::notifications::set_status(env, sid, status, to, from).await?;
+    if matches!(status, "failed" | "undelivered") {
+        fall_back(env, sid).await?;
     }
+    Ok(())
+}
+
+async fn fall_back(env: &Env, sid: &str) -> AppResult<()> {
     let Some(backup) = crate::config::get(env, "TWILIO_BACKUP_NUMBER") else {
         return Ok(());
     };
@@ -64,7 +71,8 @@ pub async fn on_status(env: &Env, sid: &str, status: &str) -> AppResult<()> {
     };
     let client = crate::twilio::Client::from_env(env)?;
     if let SendAnswer::Sent { sid } = client.send(&n.to_phone, &backup, &n.body, Some(&callback(env))).await {
-        crate::db::notifications::insert(env, &sid, n.job_id.as_deref(), &n.to_phone, &backup, &n.body, true).await?;
+        crate::db::notifications::record_sent(env, &sid, n.job_id.as_deref(), &n.to_phone, &backup, &n.body, true)
+            .await?;
     }
     Ok(())
 }

@@ -1,11 +1,20 @@
 //! The `notifications` table: texts to customers and whether one already fell back.
+//!
+//! The send's record and Twilio's status callback may arrive in either order, so both upsert
+//! the row; a fallback needs both halves (a body to resend, a failed status) and is claimed once.
 
 use serde::Deserialize;
 use worker::Env;
 
 use super::{changes, db, ms, opt_s, s};
 
-pub async fn insert(
+#[derive(Deserialize)]
+struct Status {
+    status: String,
+}
+
+/// Records a text we sent; returns its status (a fast callback may have set it already).
+pub async fn record_sent(
     env: &Env,
     sid: &str,
     job_id: Option<&str>,
@@ -13,22 +22,28 @@ pub async fn insert(
     from: &str,
     body: &str,
     fell_back: bool,
-) -> worker::Result<()> {
-    db(env)?
+) -> worker::Result<String> {
+    let row: Option<Status> = db(env)?
         .prepare(
-            "INSERT OR IGNORE INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)",
+            "INSERT INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7) ON CONFLICT (twilio_sid) DO UPDATE SET job_id = excluded.job_id, \
+             to_phone = excluded.to_phone, from_phone = excluded.from_phone, body = excluded.body, \
+             fell_back = max(fell_back, excluded.fell_back) RETURNING status",
         )
         .bind(&[s(sid), opt_s(job_id), s(to), s(from), s(body), (fell_back as u32).into(), ms(crate::clock::now())])?
-        .run()
+        .first(None)
         .await?;
-    Ok(())
+    Ok(row.map_or_else(|| "sent".into(), |r| r.status))
 }
 
-pub async fn set_status(env: &Env, sid: &str, status: &str) -> worker::Result<()> {
+/// A status callback: sets the status, creating the row if the send is not recorded yet.
+pub async fn set_status(env: &Env, sid: &str, status: &str, to: &str, from: &str) -> worker::Result<()> {
     db(env)?
-        .prepare("UPDATE notifications SET status = ?2 WHERE twilio_sid = ?1")
-        .bind(&[s(sid), s(status)])?
+        .prepare(
+            "INSERT INTO notifications (twilio_sid, to_phone, from_phone, body, status, fell_back, created_at) \
+             VALUES (?1, ?2, ?3, '', ?4, 0, ?5) ON CONFLICT (twilio_sid) DO UPDATE SET status = excluded.status",
+        )
+        .bind(&[s(sid), s(to), s(from), s(status), ms(crate::clock::now())])?
         .run()
         .await?;
     Ok(())
@@ -41,11 +56,14 @@ pub struct Notification {
     pub body: String,
 }
 
-/// Marks a primary-number text as fallen back, once; returns it if this call did.
+/// Claims the one fallback of a failed primary-number text whose send is recorded.
 pub async fn claim_fallback(env: &Env, sid: &str) -> worker::Result<Option<Notification>> {
     let d = db(env)?;
     let r = d
-        .prepare("UPDATE notifications SET fell_back = 1 WHERE twilio_sid = ?1 AND fell_back = 0")
+        .prepare(
+            "UPDATE notifications SET fell_back = 1 WHERE twilio_sid = ?1 AND fell_back = 0 AND body != '' \
+             AND status IN ('failed', 'undelivered')",
+        )
         .bind(&[s(sid)])?
         .run()
         .await?;

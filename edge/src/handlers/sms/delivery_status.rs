@@ -32,7 +32,8 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     {
         relay::send(env, m, &Op::Delivery { sid, status, code }).await?;
     } else if query.iter().any(|(k, _)| k == "n") {
-        crate::notify::on_status(env, &sid, &status).await?;
+        let (to, from) = (param(&params, "To").unwrap_or(""), param(&params, "From").unwrap_or(""));
+        crate::notify::on_status(env, &sid, &status, to, from).await?;
     }
     Ok(twiml("<Response/>"))
 }
