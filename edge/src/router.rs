@@ -4,7 +4,7 @@
 use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{AppError, AppResult};
-use crate::handlers::{health, ingest, jobs, notify, relay, sms, tokens, track_page, trailers, voice};
+use crate::handlers::{health, ingest, jobs, maintenance, notify, relay, sms, tokens, track_page, trailers, voice};
 
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let path = req.path();
@@ -91,6 +91,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         ["api", "dispatchers", id, "heartbeat"] => {
             only(&method, &[Post], "POST")?;
             relay::heartbeat::post(req, env, id).await
+        }
+        ["api", "maintenance", "run"] => {
+            only(&method, &[Post], "POST")?;
+            maintenance::post(req, env).await
         }
         ["notify", "sms"] => {
             only(&method, &[Post], "POST")?;

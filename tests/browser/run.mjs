@@ -67,6 +67,9 @@ const tests = {
     if (current !== "On the way") throw new Error(`current step: ${current}`);
     if (!(await page.locator(".eta-big[aria-live=polite]").count())) throw new Error("ETA not announced via aria-live");
     if (!(await page.locator("svg.map-svg .pos-dot").count()) || !(await page.locator("svg.map-svg .dest").count())) throw new Error("map lacks position or destination");
+    // Tiles are configured but the tile server has none: drawn as a background, never a breakage.
+    if (!(await page.locator("svg.map-svg image.tile").count())) throw new Error("no tile images with TRACK_TILE_URL set");
+    if ((await page.locator("svg.map-svg .attribution").first().textContent()) !== "© test tiles") throw new Error("no tile attribution");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) throw new Error(`horizontal scroll of ${overflow}px at 375px`);
     if (!(await page.locator("a[href^='tel:+']").count())) throw new Error("no call button");

@@ -43,6 +43,8 @@ impl Fixture {
         };
         let standin = Standin::start(free_port(), &account, true)?;
         let alerts = format!("{}/_standin/alerts", standin.base_url);
+        // Tiles from a server that has none: the map must not care.
+        let tiles = format!("{}/tiles/{{z}}/{{x}}/{{y}}.png", standin.base_url);
         let vars = [
             ("JWT_SECRET", TEST_JWT_SECRET),
             ("PUBLIC_BASE_URL", base.as_str()),
@@ -58,6 +60,8 @@ impl Fixture {
             ("BACKUP_HANDLER_PHONE", TEST_HANDLERS[2]),
             ("ALERT_WEBHOOK_URL", alerts.as_str()),
             ("TRACK_PAGE_VERSION", ""),
+            ("TRACK_TILE_URL", tiles.as_str()),
+            ("TRACK_TILE_ATTRIBUTION", "© test tiles"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

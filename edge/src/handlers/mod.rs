@@ -3,6 +3,7 @@
 pub mod health;
 pub mod ingest;
 pub mod jobs;
+pub mod maintenance;
 pub mod notify;
 pub mod relay;
 pub mod retention;

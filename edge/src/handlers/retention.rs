@@ -2,12 +2,23 @@
 
 use worker::Env;
 
-pub async fn run(env: &Env) -> worker::Result<()> {
+/// What a run deleted.
+#[derive(serde::Serialize)]
+pub struct Report {
+    pub fixes_deleted: usize,
+    pub relay_rows_deleted: usize,
+}
+
+pub async fn run(env: &Env) -> worker::Result<Report> {
     let now = crate::clock::now();
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
     let audit = crate::db::relay::delete_older_than(env, now - chrono::Duration::days(90)).await?;
     worker::console_log!("retention: deleted {deleted} fixes (7 days) and {audit} relay rows (90 days)");
-    stale_heartbeats(env, now).await
+    stale_heartbeats(env, now).await?;
+    Ok(Report {
+        fixes_deleted: deleted,
+        relay_rows_deleted: audit,
+    })
 }
 
 /// Alerts when a tier that has sent heartbeats stopped: the cascade is skipping it.

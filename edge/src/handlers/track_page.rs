@@ -37,12 +37,40 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     let phone = crate::config::company_number(env)
         .filter(|p| qdn_shared::phone::is_e164(p))
         .unwrap_or_default();
-    let html = String::from_utf8_lossy(&asset.bytes().await?).replace("{{COMPANY_PHONE}}", &phone);
-    Ok(secure_page(crate::http::bytes_response(
+    let tiles = tile_template(env);
+    let attribution = crate::config::get(env, "TRACK_TILE_ATTRIBUTION")
+        .filter(|_| tiles.is_some())
+        .unwrap_or_default();
+    let html = String::from_utf8_lossy(&asset.bytes().await?)
+        .replace("{{COMPANY_PHONE}}", &phone)
+        .replace(
+            "{{TILE_URL}}",
+            &crate::twilio::xml_escape(tiles.as_ref().map_or("", |t| t.0.as_str())),
+        )
+        .replace("{{TILE_ATTRIBUTION}}", &crate::twilio::xml_escape(&attribution));
+    let mut resp = secure_page(crate::http::bytes_response(
         200,
         html.into_bytes(),
         "text/html; charset=utf-8",
-    )))
+    ));
+    if let Some((_, origin)) = &tiles {
+        // The map's tile server, and nothing else, is added for images.
+        let csp = CSP.replace("img-src 'self' data:", &format!("img-src 'self' data: {origin}"));
+        let _ = resp.headers_mut().set("Content-Security-Policy", &csp);
+    }
+    Ok(resp)
+}
+
+/// `TRACK_TILE_URL` (an http(s) `{z}/{x}/{y}` template) and its origin, for the map's optional
+/// raster background; off when unset or malformed.
+fn tile_template(env: &Env) -> Option<(String, String)> {
+    let t = crate::config::get(env, "TRACK_TILE_URL")?;
+    let (scheme, rest) = t.split_once("://")?;
+    let ok = ["{z}", "{x}", "{y}"].iter().all(|p| t.contains(p))
+        && !t.contains(['"', '<', '>', '\'', ' ', ';', ','])
+        && matches!(scheme, "https" | "http");
+    let origin = format!("{scheme}://{}", rest.split('/').next()?);
+    ok.then_some((t, origin))
 }
 
 /// Headers for a page whose URL carries a token.

@@ -1,4 +1,6 @@
-//! The map: trail, current position with heading, destination pin — an SVG fitted to the view.
+//! The map: trail, current position with heading, destination pin — an SVG fitted to the view,
+//! over optional raster tiles. Without tiles (the default), or when they fail to load, the map
+//! is still complete: the tiles are only a background.
 
 use leptos::prelude::*;
 use qdn_shared::view::LocationView;
@@ -18,7 +20,71 @@ struct Frame {
     cy: f64,
 }
 
+/// The optional background: a Web-Mercator `{z}/{x}/{y}` URL template.
+#[derive(Clone, Debug)]
+pub struct Tiles {
+    pub url: String,
+    pub attribution: Option<String>,
+}
+
+/// Most tiles drawn (a phone on a slow link should not fetch a dozen).
+const MAX_TILES: usize = 9;
+
 impl Frame {
+    /// The (lat, lon) under an SVG point.
+    fn latlon(&self, x: f64, y: f64) -> (f64, f64) {
+        let cos = self.lat0.to_radians().cos().max(0.01);
+        (
+            self.lat0 - (y - self.cy) / self.k,
+            self.lon0 + (x - self.cx) / (cos * self.k),
+        )
+    }
+
+    /// Tiles covering the view, as (url, x, y, width, height) in SVG units. The frame is locally a
+    /// scaled Mercator (same aspect), so the zoom is the one whose pixels are at least as fine.
+    fn tiles(&self, t: &Tiles) -> Vec<(String, f64, f64, f64, f64)> {
+        let cos = self.lat0.to_radians().cos().max(0.01);
+        let world_px_per_deg = self.k * cos * 360.0 / 256.0;
+        let mut z = world_px_per_deg.log2().ceil().clamp(1.0, 19.0) as i32;
+        let (top, left) = self.latlon(0.0, 0.0);
+        let (bottom, right) = self.latlon(W, H);
+        loop {
+            let n = 2f64.powi(z);
+            let tx = |lon: f64| ((lon + 180.0) / 360.0 * n).floor() as i64;
+            let ty = |lat: f64| {
+                let r = lat.clamp(-85.0, 85.0).to_radians();
+                ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as i64
+            };
+            let (x0, x1, y0, y1) = (tx(left), tx(right), ty(top), ty(bottom));
+            let count = ((x1 - x0 + 1) * (y1 - y0 + 1)) as usize;
+            if count > MAX_TILES && z > 1 {
+                z -= 1;
+                continue;
+            }
+            let lon_of = |x: i64| x as f64 / n * 360.0 - 180.0;
+            let lat_of = |y: i64| {
+                (std::f64::consts::PI * (1.0 - 2.0 * y as f64 / n))
+                    .sinh()
+                    .atan()
+                    .to_degrees()
+            };
+            let mut out = Vec::with_capacity(count);
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    let (ax, ay) = self.xy(lat_of(y), lon_of(x));
+                    let (bx, by) = self.xy(lat_of(y + 1), lon_of(x + 1));
+                    let url = t
+                        .url
+                        .replace("{z}", &z.to_string())
+                        .replace("{x}", &x.to_string())
+                        .replace("{y}", &y.to_string());
+                    out.push((url, ax, ay, bx - ax, by - ay));
+                }
+            }
+            return out;
+        }
+    }
+
     fn fit(points: &[(f64, f64)]) -> Option<Frame> {
         let first = points.first()?;
         let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (first.0, first.0, first.1, first.1);
@@ -37,7 +103,7 @@ impl Frame {
         Some(Frame {
             lat0,
             lon0,
-            k: k * 1.0,
+            k,
             cx: W / 2.0,
             cy: H / 2.0,
         })
@@ -64,15 +130,15 @@ fn label(v: &LocationView) -> String {
 }
 
 #[component]
-pub fn Map(model: Model) -> impl IntoView {
+pub fn Map(model: Model, tiles: Option<Tiles>) -> impl IntoView {
     view! {
         <section class="card map" aria-label="Map">
-            {move || model.view.with(|v| v.as_ref().map(render))}
+            {move || model.view.with(|v| v.as_ref().map(|v| render(v, tiles.as_ref())))}
         </section>
     }
 }
 
-fn render(v: &LocationView) -> impl IntoView {
+fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
     let mut pts: Vec<(f64, f64)> = v.trail.iter().map(|p| (p.lat, p.lon)).collect();
     if let Some(p) = &v.position {
         pts.push((p.lat, p.lon));
@@ -102,9 +168,14 @@ fn render(v: &LocationView) -> impl IntoView {
         .as_ref()
         .zip(v.position.as_ref())
         .map(|(f, p)| (f.xy(p.lat, p.lon), p.heading_deg));
+    let background = frame.as_ref().zip(tiles).map(|(f, t)| f.tiles(t)).unwrap_or_default();
+    let attribution = tiles.and_then(|t| t.attribution.clone());
     view! {
         <svg class="map-svg" viewBox=format!("0 0 {W} {H}") role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
             <rect class="map-bg" x="0" y="0" width=W height=H rx="12"/>
+            {background.into_iter().map(|(href, x, y, w, h)| view! {
+                <image class="tile" href=href x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{w:.1}") height=format!("{h:.1}") preserveAspectRatio="none"/>
+            }).collect_view()}
             <polyline class="trail" points=trail/>
             {dest.map(|(x, y)| view! {
                 <g class="dest" transform=format!("translate({x:.1},{y:.1})")>
@@ -119,6 +190,7 @@ fn render(v: &LocationView) -> impl IntoView {
                     <circle r="7" class="pos-dot"/>
                 </g>
             })}
+            {attribution.map(|a| view! { <text class="attribution" x={W - 6.0} y={H - 6.0} text-anchor="end">{a}</text> })}
         </svg>
     }
 }

@@ -32,11 +32,17 @@ fn query_job_id() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// The company number the Worker writes into the page, for people whose link failed.
-fn page_phone() -> Option<String> {
+/// A setting the Worker writes into the page as `<meta name=... content=...>`.
+fn page_meta(name: &str) -> Option<String> {
     let doc = web_sys::window()?.document()?;
-    let meta = doc.query_selector("meta[name=qdn-company-phone]").ok()??;
-    meta.get_attribute("content").filter(|p| p.starts_with('+'))
+    let meta = doc.query_selector(&format!("meta[name={name}]")).ok()??;
+    meta.get_attribute("content")
+        .filter(|c| !c.is_empty() && !c.starts_with("{{"))
+}
+
+/// The company number, for people whose link failed.
+fn page_phone() -> Option<String> {
+    page_meta("qdn-company-phone").filter(|p| p.starts_with('+'))
 }
 
 #[component]
@@ -63,6 +69,10 @@ pub fn App() -> impl IntoView {
         let _ = set_interval_with_handle(move || model.now_ms.set(js_sys::Date::now()), Duration::from_secs(5));
     }
     let has_token = token.is_some();
+    let tiles = page_meta("qdn-tile-url").map(|url| map::Tiles {
+        url,
+        attribution: page_meta("qdn-tile-attribution"),
+    });
     view! {
         <main class="page" data-polls=move || model.polls.get() data-stopped=move || model.stopped.get().to_string()>
             <header class="brand"><span class="logo" aria-hidden="true">"▮"</span>" Trailer tracking"</header>
@@ -83,7 +93,7 @@ pub fn App() -> impl IntoView {
                     <notice::Reconnecting model/>
                     <eta::EtaCard model/>
                     <timeline::Timeline model/>
-                    <map::Map model/>
+                    <map::Map model tiles=tiles.clone()/>
                     <contact::Contact phone/>
                 }
                 .into_any()
