@@ -13,6 +13,8 @@ pub enum AppError {
     },
     /// A 405, with the methods the path does take.
     Method { allow: &'static str },
+    /// A 429, with when to come back.
+    RateLimited { retry_after_s: u32 },
     /// Our fault or a dependency's: logged, never detailed to the caller.
     Internal(String),
 }
@@ -47,6 +49,12 @@ impl AppError {
                 "method_not_allowed",
                 format!("this path takes {allow}"),
                 Some(("Allow", allow.to_string())),
+            ),
+            AppError::RateLimited { retry_after_s } => (
+                429,
+                "rate_limited",
+                format!("too many requests; retry in {retry_after_s} s"),
+                Some(("Retry-After", retry_after_s.to_string())),
             ),
             AppError::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");

@@ -14,6 +14,7 @@ mod http;
 mod ids;
 mod local_time;
 mod notify;
+mod rate_limit;
 mod relay;
 mod router;
 mod twilio;

@@ -114,12 +114,17 @@ pub fn valid_id(s: &str) -> bool {
 }
 
 pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobError> {
-    let d: Destination = serde_json::from_value(v.clone()).map_err(|_| {
+    let shape = || {
         invalid(
             "invalid_destination",
             "destination must be {\"lat\", \"lon\", \"address\"?}",
         )
-    })?;
+    };
+    // Objects only: serde would read a struct from an array too ([1, 2] as lat, lon).
+    if !v.is_object() {
+        return Err(shape());
+    }
+    let d: Destination = serde_json::from_value(v.clone()).map_err(|_| shape())?;
     if !(d.lat.is_finite() && (-90.0..=90.0).contains(&d.lat)) {
         return Err(invalid("invalid_destination", "destination.lat must be within -90..90"));
     }
@@ -322,6 +327,16 @@ mod tests {
         for (v, code) in cases {
             assert_eq!(validate_new_job(&v).unwrap_err().code(), code, "{v}");
         }
+    }
+
+    #[test]
+    fn a_destination_must_be_an_object() {
+        // serde alone would read [lat, lon] into the struct.
+        assert_eq!(
+            validate_destination(&json!([1, 2])).unwrap_err().code(),
+            "invalid_destination"
+        );
+        assert_eq!(validate_destination(&json!({"lat": 1, "lon": 2})).unwrap().lon, 2.0);
     }
 
     #[test]

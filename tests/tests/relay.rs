@@ -96,7 +96,7 @@ fn twilio_retries_relay_once() {
     use_test_roster();
     let customer = customer_phone();
     let sid = message_sid();
-    let threads: Vec<_> = (0..20)
+    let threads: Vec<_> = (0..50)
         .map(|_| {
             let (sid, customer) = (sid.clone(), customer.clone());
             std::thread::spawn(move || inbound_sms(&sid, &customer, "retry me").status)
@@ -206,6 +206,27 @@ fn an_undelivered_status_callback_escalates_at_once() {
     });
     assert_eq!(m["attempts"][0]["error_code"], 30003);
     inbound_sms(&message_sid(), &h[1], &format!("ack {}", m["ref"].as_str().unwrap()));
+}
+
+#[test]
+fn a_rate_limited_twilio_moves_on_after_backoff() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(json!({"to": h[0], "body_contains": customer, "status": 429, "times": 1}));
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, "too many requests upstream");
+    relayed_to(&h[1], &customer, 15);
+    let m = relay_message(&sid).unwrap();
+    assert_eq!(
+        (
+            m["attempts"][0]["status"].as_str(),
+            m["attempts"][0]["error_code"].as_u64()
+        ),
+        (Some("failed"), Some(20429)),
+        "{m}"
+    );
+    inbound_sms(&message_sid(), &h[1], &format!("ACK {}", m["ref"].as_str().unwrap()));
 }
 
 #[test]

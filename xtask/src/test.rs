@@ -158,6 +158,18 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
+/// The stack's whole output never shows a secret or a token (tokens start `eyJ`, the base64 of
+/// `{"`; they travel in URLs, which is why request logging stays off).
+fn no_secrets_in(log: &std::path::Path) -> Result {
+    let text = std::fs::read_to_string(log).map_err(|e| e.to_string())?;
+    for needle in [TEST_JWT_SECRET, TEST_AUTH_TOKEN, "eyJhbGci", "eyJzY29wZ"] {
+        if let Some(line) = text.lines().find(|l| l.contains(needle)) {
+            return Err(format!("found {needle:?} in: {}", &line[..line.len().min(200)]));
+        }
+    }
+    Ok(())
+}
+
 fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {
     let fx = Fixture::new(tools, "test")?;
     let stack = fx.start(tools)?;
@@ -212,5 +224,6 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     let (restarted, stack) = crate::restart::run(stack, setup);
     t.check("restart in the middle of a cascade", restarted);
     drop(stack);
+    t.check("no secret or token in the wrangler dev output", no_secrets_in(log));
     Ok(())
 }

@@ -178,6 +178,17 @@ impl ErrorCode for RosterError {
 /// Checks a roster from `PUT /api/relay/roster`; `valid_tz` says whether a zone name exists.
 pub fn validate(v: &serde_json::Value, valid_tz: &dyn Fn(&str) -> bool) -> Result<Roster, RosterError> {
     let bad = |code, msg: String| RosterError(code, msg);
+    // Objects only: serde would read a struct from an array too.
+    let tiers_are_objects = v
+        .get("tiers")
+        .and_then(|t| t.as_array())
+        .is_none_or(|t| t.iter().all(|x| x.is_object()));
+    if !v.is_object() || !tiers_are_objects {
+        return Err(bad(
+            "invalid_roster",
+            "the roster must be {\"tiers\": [{...}, ...], ...}".into(),
+        ));
+    }
     let r: Roster = serde_json::from_value(v.clone())
         .map_err(|e| bad("invalid_roster", format!("the roster does not match its shape: {e}")))?;
     if r.tiers.is_empty() {
@@ -371,6 +382,14 @@ pub(crate) mod tests {
             "invalid_on_call"
         );
         assert_eq!(code(serde_json::json!({"tiers": "x"})), "invalid_roster");
+        assert_eq!(
+            code(serde_json::json!({"tiers": [["a", "A", "+15550100101"]]})),
+            "invalid_roster"
+        );
+        assert_eq!(
+            code(serde_json::json!([[{"dispatcher_id": "a", "phone": "+15550100101"}]])),
+            "invalid_roster"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use worker::{Env, Method, Request};
 use crate::error::{AppError, AppResult};
 
 pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
+    crate::rate_limit::by_ip(req, env).await?;
     let now = crate::clock::now();
     let mut pairs = crate::http::query_pairs(req);
     let content_type = crate::http::header(req, "Content-Type")
@@ -23,6 +24,7 @@ pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
         osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now)
     };
     let device_fix = parsed.map_err(|e| AppError::from_code(400, &e))?;
+    crate::rate_limit::by_device(env, &device_fix.device_id).await?;
     let (trailer_id, job) = super::device_job(env, &device_fix.device_id).await?;
     let Some(job) = job else {
         return Ok(crate::http::json(200, &super::no_open_job()));
