@@ -99,11 +99,15 @@ fn twilio_retries_relay_once() {
     let threads: Vec<_> = (0..50)
         .map(|_| {
             let (sid, customer) = (sid.clone(), customer.clone());
-            std::thread::spawn(move || inbound_sms(&sid, &customer, "retry me").status)
+            std::thread::spawn(move || {
+                let r = inbound_sms(&sid, &customer, "retry me");
+                (r.status, r.body)
+            })
         })
         .collect();
     for t in threads {
-        assert_eq!(t.join().unwrap(), 200);
+        let (status, body) = t.join().unwrap();
+        assert_eq!(status, 200, "{body}");
     }
     for _ in 0..3 {
         assert_eq!(inbound_sms(&sid, &customer, "retry me").status, 200);

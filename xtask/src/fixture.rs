@@ -17,6 +17,7 @@ pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
 pub const TEST_HANDLERS: [&str; 3] = ["+15550100101", "+15550100102", "+15550100103"];
 
 pub struct Fixture {
+    name: String,
     tmp: PathBuf,
     pub persist: PathBuf,
     pub port: u16,
@@ -97,6 +98,10 @@ impl Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
+        // The stack's output outlives its state, for reading after a failure.
+        let keep = crate::util::root().join("target/xtask");
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(&self.log, keep.join(format!("wrangler-{}.log", self.name)));
         let _ = std::fs::remove_dir_all(&self.tmp);
     }
 }

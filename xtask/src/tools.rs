@@ -118,3 +118,26 @@ pub fn chromium() -> Result<PathBuf> {
         .then_some(path)
         .ok_or_else(|| "chromium is still missing after apt-get".into())
 }
+
+/// schemathesis (PyPI, pinned in tests/requirements.txt); returns its `st` command.
+pub fn schemathesis() -> Result<PathBuf> {
+    let scripts =
+        output(Command::new("python3").args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"]))
+            .ok_or("python3 is needed for schemathesis")?;
+    let st = PathBuf::from(scripts.trim()).join("st");
+    let have = output(Command::new(&st).arg("--version")).unwrap_or_default();
+    let want = std::fs::read_to_string(root().join("tests/requirements.txt")).map_err(|e| e.to_string())?;
+    let pinned = want
+        .lines()
+        .find_map(|l| l.strip_prefix("schemathesis=="))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if pinned.is_empty() || !have.contains(&pinned) {
+        step(&format!("installing schemathesis {pinned} (PyPI)"));
+        run(Command::new("python3")
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(root().join("tests/requirements.txt")))?;
+    }
+    Ok(st)
+}

@@ -1,0 +1,164 @@
+//! Property-based fuzzing of every parser that takes outside input: arbitrary bytes and
+//! adversarial JSON must give a value or an error with a stable code, never a panic, and a
+//! parsed fix always passes the shared checks' invariants.
+//!
+//! Bounded by default (proptest's 256 cases per property); longer on demand:
+//! `PROPTEST_CASES=100000 cargo test -p qdn-shared --test fuzz --release`.
+
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+use qdn_shared::fix::{self, RawFix};
+use qdn_shared::ingest::{osmand, owntracks};
+use qdn_shared::{job, relay, token, twilio, ErrorCode};
+use serde_json::Value;
+
+fn now() -> DateTime<Utc> {
+    qdn_shared::time::parse_timestamp("2026-06-01T12:00:00Z").unwrap()
+}
+
+/// JSON values of any shape, numbers at the edges included.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        prop_oneof![
+            any::<f64>(),
+            Just(1e308),
+            Just(-0.0),
+            Just(90.0000001),
+            Just(f64::MIN_POSITIVE)
+        ]
+        .prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+        prop_oneof![
+            Just("2026-06-01T11:59:00Z"),
+            Just("1780315140"),
+            Just("1780315140000"),
+            Just("53.4,-2.9")
+        ]
+        .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(4, 48, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("lat".to_string()),
+                    Just("lon".to_string()),
+                    Just("recorded_at".to_string()),
+                    Just("speed_mps".to_string()),
+                    Just("fixes".to_string()),
+                    Just("_type".to_string()),
+                    Just("tst".to_string()),
+                    Just("device_id".to_string()),
+                    Just("location".to_string()),
+                    Just("coords".to_string()),
+                    Just("latitude".to_string()),
+                    Just("tiers".to_string()),
+                    "[a-z_]{1,8}"
+                ],
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn check_fix(f: &fix::Fix) {
+    assert!(f.lat.is_finite() && (-90.0..=90.0).contains(&f.lat));
+    assert!(f.lon.is_finite() && (-180.0..=180.0).contains(&f.lon));
+    assert!(f.speed_mps.is_none_or(|s| s.is_finite() && s >= 0.0));
+    assert!(f.heading_deg.is_none_or(|h| (0.0..360.0).contains(&h)));
+}
+
+fn checked(raw: RawFix) {
+    match raw.check(now()) {
+        Ok(f) => check_fix(&f),
+        Err(e) => assert!(!e.code().is_empty()),
+    }
+}
+
+proptest! {
+    #[test]
+    fn our_json_fixes(v in json()) {
+        match fix::from_json(&v, now()) {
+            Ok(f) => check_fix(&f),
+            Err(e) => prop_assert!(e.code().starts_with("invalid_") || e.code().starts_with("recorded_at")),
+        }
+        let _ = fix::body(&v);
+    }
+
+    #[test]
+    fn osmand_query_and_form(pairs in prop::collection::vec((prop_oneof![
+        Just("id".to_string()), Just("lat".to_string()), Just("lon".to_string()), Just("timestamp".to_string()),
+        Just("speed".to_string()), Just("bearing".to_string()), Just("location".to_string()), "[a-z]{1,6}"
+    ], ".{0,24}"), 0..10)) {
+        if let Ok(d) = osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
+            prop_assert!(qdn_shared::ingest::valid_device_id(&d.device_id));
+            checked(d.fix);
+        }
+    }
+
+    #[test]
+    fn osmand_raw_query_strings(q in "[ -~]{0,200}") {
+        let pairs = twilio::parse_form(q.as_bytes());
+        if let Ok(d) = osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
+            checked(d.fix);
+        }
+    }
+
+    #[test]
+    fn traccar_json(v in json(), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(d) = osmand::from_json(v.to_string().as_bytes(), now()) { checked(d.fix); }
+        let _ = osmand::from_json(&bytes, now());
+    }
+
+    #[test]
+    fn owntracks(v in json(), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(owntracks::Message::Location(raw)) = owntracks::parse(v.to_string().as_bytes()) { checked(raw); }
+        let _ = owntracks::parse(&bytes);
+    }
+
+    #[test]
+    fn twilio_forms_and_signatures(body in prop::collection::vec(any::<u8>(), 0..300), sig in "[A-Za-z0-9+/=]{0,40}") {
+        let params = twilio::parse_form(&body);
+        // A random signature never verifies; the real one always does.
+        prop_assert!(!twilio::verify("token", "https://example.com/sms/inbound", &params, &sig) || sig == twilio::signature("token", "https://example.com/sms/inbound", &params));
+        let good = twilio::signature("token", "https://example.com/sms/inbound", &params);
+        prop_assert!(twilio::verify("token", "https://example.com/sms/inbound", &params, &good));
+        let _ = twilio::classify(400, &String::from_utf8_lossy(&body));
+    }
+
+    #[test]
+    fn tokens(t in "[A-Za-z0-9_.=-]{0,400}", v in json()) {
+        let _ = token::verify(&t, b"secret", 1_800_000_000);
+        let _ = token::peek_job_id(&t);
+        // A signed payload of any shape is either valid claims or a claims error, never a panic.
+        use base64::Engine;
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let input = format!("{}.{}", b.encode(r#"{"alg":"HS256"}"#), b.encode(v.to_string()));
+        use hmac::Mac;
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"secret").unwrap();
+        m.update(input.as_bytes());
+        let jwt = format!("{input}.{}", b.encode(m.finalize().into_bytes()));
+        if let Err(e) = token::verify(&jwt, b"secret", 1_800_000_000) {
+            prop_assert!(e.code().starts_with("token_"));
+        }
+    }
+
+    #[test]
+    fn job_and_roster_bodies(v in json()) {
+        let _ = job::validate_new_job(&v);
+        let _ = job::validate_patch(&v);
+        if let Ok(r) = relay::roster::validate(&v, &|_| true) {
+            prop_assert!(!r.tiers.is_empty() && r.tiers.iter().all(|t| qdn_shared::phone::is_e164(&t.phone)));
+        }
+    }
+
+    #[test]
+    fn dispatcher_texts(s in "\\PC{0,300}") {
+        let _ = relay::command::parse(&s);
+    }
+}
