@@ -69,6 +69,7 @@ impl Fixture {
         .collect();
         let log = tmp.join("wrangler.log");
         Ok(Fixture {
+            name: name.to_string(),
             tmp,
             persist,
             port,
