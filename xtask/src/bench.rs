@@ -20,28 +20,11 @@ struct Wrk {
 }
 
 fn ensure_wrk() -> Result {
-    if output(Command::new("wrk").arg("-v")).is_some()
-        || Command::new("wrk")
-            .arg("-v")
-            .output()
-            .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
-    {
+    // `wrk -v` exits non-zero, but it only runs at all if wrk is there.
+    if Command::new("wrk").arg("-v").output().is_ok() {
         return Ok(());
     }
-    step("installing wrk (Debian) for the load");
-    let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
-    let mut c = if sudo {
-        Command::new("sudo")
-    } else {
-        Command::new("apt-get")
-    };
-    if sudo {
-        c.arg("apt-get");
-    }
-    crate::util::run(
-        c.args(["install", "-y", "-q", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    crate::tools::apt_install("wrk", "wrk (Debian) for the load")
 }
 
 fn ms(v: &str) -> f64 {

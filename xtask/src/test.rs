@@ -81,49 +81,30 @@ pub fn run(args: &[String]) -> Result {
         "fmt",
         crate::util::run(cargo().args(["fmt", "--all", "--check"]).current_dir(root())),
     );
-    step("clippy (native crates)");
-    t.check(
-        "clippy native",
-        crate::util::run(
-            cargo()
-                .args([
-                    "clippy",
-                    "-q",
-                    "-p",
-                    "qdn-shared",
-                    "-p",
-                    "xtask",
-                    "-p",
-                    "qdn-tests",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-                .current_dir(root()),
+    for (name, crates, target) in [
+        (
+            "clippy (native crates)",
+            ["qdn-shared", "xtask", "qdn-tests"].as_slice(),
+            None,
         ),
-    );
-    step("clippy (wasm32 crates)");
-    t.check(
-        "clippy wasm32",
-        crate::util::run(
-            cargo()
-                .args([
-                    "clippy",
-                    "-q",
-                    "-p",
-                    "qdn-edge",
-                    "-p",
-                    "qdn-track-ui",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-                .current_dir(root()),
+        (
+            "clippy (wasm32 crates)",
+            ["qdn-edge", "qdn-track-ui"].as_slice(),
+            Some("wasm32-unknown-unknown"),
         ),
-    );
+    ] {
+        step(name);
+        let mut c = cargo();
+        c.args(["clippy", "-q"]).current_dir(root());
+        for krate in crates {
+            c.args(["-p", krate]);
+        }
+        match target {
+            Some(t) => c.args(["--target", t]),
+            None => c.arg("--all-targets"),
+        };
+        t.check(name, crate::util::run(c.args(["--", "-D", "warnings"])));
+    }
     t.suite(
         "unit tests (qdn-shared)",
         cargo().args(["test", "-q", "-p", "qdn-shared"]).current_dir(root()),

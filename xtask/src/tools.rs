@@ -94,26 +94,7 @@ pub fn chromium() -> Result<PathBuf> {
     if path.exists() {
         return Ok(path);
     }
-    step("installing Debian's chromium for the browser tests");
-    let sudo = output(Command::new("id").arg("-u"))
-        .map(|u| u.trim() != "0")
-        .unwrap_or(true);
-    let apt = |args: &[&str]| {
-        let mut c = if sudo {
-            Command::new("sudo")
-        } else {
-            Command::new("apt-get")
-        };
-        if sudo {
-            c.arg("apt-get");
-        }
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run(&mut c)
-    };
-    if apt(&["install", "-y", "-q", "chromium"]).is_err() {
-        apt(&["update", "-q"])?;
-        apt(&["install", "-y", "-q", "chromium"])?;
-    }
+    apt_install("chromium", "Debian's chromium for the browser tests")?;
     path.exists()
         .then_some(path)
         .ok_or_else(|| "chromium is still missing after apt-get".into())
@@ -140,4 +121,27 @@ pub fn schemathesis() -> Result<PathBuf> {
             .arg(root().join("tests/requirements.txt")))?;
     }
     Ok(st)
+}
+
+/// Installs a Debian package (with sudo when not root), refreshing the package lists once if
+/// the first attempt fails.
+pub fn apt_install(package: &str, what: &str) -> Result {
+    step(&format!("installing {what} (apt-get install {package})"));
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
+        if !root_user {
+            c.arg("apt-get");
+        }
+        run(c.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    if apt(&["install", "-y", "-q", package]).is_err() {
+        apt(&["update", "-q"])?;
+        apt(&["install", "-y", "-q", package])?;
+    }
+    Ok(())
 }

@@ -4,22 +4,14 @@
 
 use worker::{Env, Request};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::relay::{self, Op};
 use crate::twilio::{param, twiml, verified_form};
 
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let params = verified_form(req, env).await?;
     let query = crate::http::query_pairs(req);
-    let sid = param(&params, "MessageSid")
-        .filter(|s| super::valid_sid(s))
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_message_sid",
-                "MessageSid must be SM or MM followed by 32 hex digits",
-            )
-        })?
-        .to_string();
+    let sid = super::message_sid(&params)?;
     let status = param(&params, "MessageStatus")
         .or(param(&params, "SmsStatus"))
         .unwrap_or("")

@@ -10,15 +10,7 @@ use crate::twilio::{param, twiml, verified_form};
 
 pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
     let params = verified_form(req, env).await?;
-    let sid = param(&params, "MessageSid")
-        .filter(|s| super::valid_sid(s))
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_message_sid",
-                "MessageSid must be SM or MM followed by 32 hex digits",
-            )
-        })?
-        .to_string();
+    let sid = super::message_sid(&params)?;
     let from = param(&params, "From")
         .ok_or_else(|| AppError::bad_request("invalid_from", "From is required"))?
         .to_string();
