@@ -152,6 +152,29 @@ const tests = {
     return shown;
   },
 
+  async "polling pauses while the tab is hidden and resumes on return"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    let polls = 0;
+    page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the first poll", async () => polls >= 1 && /Arriving/.test(await text(page, ".eta-big")));
+    const setVisibility = (state) => page.evaluate((state) => {
+      Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+      Object.defineProperty(document, "hidden", { value: state === "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+    await setVisibility("hidden");
+    const hiddenAt = polls;
+    await sleep(12_000);
+    if (polls > hiddenAt + 1) throw new Error(`polled ${polls - hiddenAt} times while hidden`);
+    const before = polls, t0 = Date.now();
+    await setVisibility("visible");
+    await until("a poll right after returning", async () => polls > before, 5_000);
+    await page.close();
+    return `resumed ${Date.now() - t0} ms after the tab came back`;
+  },
+
   async "screenshot at 414×896"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage({ viewport: { width: 414, height: 896 }, deviceScaleFactor: 1 });
