@@ -89,23 +89,23 @@ pub const TRAIL_MAX: usize = 60;
 pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
     fixes.sort_by(|a, b| (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at)));
     let dest = (job.destination.lat, job.destination.lon);
-    let mut best: Option<(f64, &[StoredFix], Option<eta::Estimate>)> = None;
+    let mut best: Option<(&[StoredFix], eta::Estimate)> = None;
     for track in fixes.chunk_by(|a, b| a.trailer_id == b.trailer_id) {
         let points: Vec<eta::Point> = track
             .iter()
             .map(|f| eta::Point::new(f.recorded_at, f.lat, f.lon))
             .collect();
-        let est = eta::estimate(&points, dest);
-        let last = track.last().expect("chunks are never empty");
-        // Rank by ETA; without one, by distance at a walking pace so an estimate wins ties.
-        let rank = est.map_or_else(|| eta::distance_m((last.lat, last.lon), dest) / 1.0, |e| e.seconds);
-        if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
-            best = Some((rank, track, est));
+        // A chunk is never empty, so it always has an estimate; the soonest arrival wins.
+        let Some(est) = eta::estimate(&points, dest) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(_, soonest)| est.seconds < soonest.seconds) {
+            best = Some((track, est));
         }
     }
     let (position, eta, trail, newest) = match best {
         None => (None, None, Vec::new(), None),
-        Some((_, track, est)) => {
+        Some((track, est)) => {
             let last = track.last().expect("chunks are never empty");
             let position = Position {
                 lat: last.lat,
@@ -115,10 +115,10 @@ pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: O
                 heading_deg: last.heading_deg,
                 accuracy_m: last.accuracy_m,
             };
-            let eta = est.filter(|_| job.status.is_moving()).map(|e| Eta {
-                seconds: e.seconds.round() as i64,
-                arrive_at: last.recorded_at + chrono::Duration::seconds(e.seconds.round() as i64),
-                distance_m: e.distance_m.round(),
+            let eta = job.status.is_moving().then(|| Eta {
+                seconds: est.seconds.round() as i64,
+                arrive_at: last.recorded_at + chrono::Duration::seconds(est.seconds.round() as i64),
+                distance_m: est.distance_m.round(),
             });
             let start = track.len().saturating_sub(TRAIL_MAX);
             let trail = track[start..]

@@ -281,19 +281,21 @@ impl RelayMessage {
             .by_phone(&from)
             .map(|t| t.dispatcher_id.clone())
             .unwrap_or_else(|| from.clone());
-        let target = match command::parse(&body) {
+        let cmd = command::parse(&body);
+        let target = match &cmd {
             Command::Ack { reference: Some(r) } | Command::Reply { reference: r, .. } => {
-                store::by_ref(&self.env, &r).await?
+                store::by_ref(&self.env, r).await?
             }
             Command::Ack { reference: None } => store::latest_open_for(&self.env, &from).await?,
             Command::Unknown => None,
         };
-        let op = match (command::parse(&body), &target) {
+        let understood = !matches!(cmd, Command::Unknown);
+        let op = match (cmd, &target) {
             (Command::Reply { text, .. }, Some(_)) => Op::Reply { by, text },
             (Command::Ack { .. }, Some(_)) => Op::Ack { by },
             _ => {
-                self.help(&from, &body).await;
-                return Ok(serde_json::json!({ "understood": false }));
+                self.help(&from, understood).await;
+                return Ok(serde_json::json!({ "understood": understood, "found": false }));
             }
         };
         let target = target.expect("matched Some above");
@@ -301,13 +303,13 @@ impl RelayMessage {
         Ok(serde_json::json!({ "target": target, "result": out }))
     }
 
-    /// Tells a dispatcher how to answer when their text was not understood.
-    async fn help(&self, to: &str, body: &str) {
+    /// Tells a dispatcher how to answer: their text was not a command, or named no open relay.
+    async fn help(&self, to: &str, understood: bool) {
         let Ok(client) = crate::twilio::Client::from_env(&self.env) else {
             return;
         };
         let from = crate::config::company_number(&self.env).unwrap_or_default();
-        let text = if matches!(command::parse(body), Command::Unknown) {
+        let text = if !understood {
             "QDN relay: reply ACK (your latest), ACK #REF, or #REF your message to answer the customer."
         } else {
             "QDN relay: no open relay matches that reference."
