@@ -59,6 +59,13 @@ const tests = {
   async "shows ETA, status and map for a job with fixes; fits 375 px"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    // Cumulative layout shift, as the browser measures it: data arriving must not move things.
+    await page.addInitScript(() => {
+      window.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+      }).observe({ type: "layout-shift", buffered: true });
+    });
     await page.goto(job.tracking_url.replace(/^https?:\/\/[^/]+/, BASE));
     const big = await until("the ETA", async () => { const t = await text(page, ".eta-big"); return /Arriving/.test(t) && t; });
     const detail = await text(page, ".eta-detail");
@@ -73,8 +80,10 @@ const tests = {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) throw new Error(`horizontal scroll of ${overflow}px at 375px`);
     if (!(await page.locator("a[href^='tel:+']").count())) throw new Error("no call button");
+    const cls = await page.evaluate(() => window.__cls);
+    if (!(cls < 0.1)) throw new Error(`layout shift ${cls} when the data arrived`);
     await page.close();
-    return big;
+    return `${big}; layout shift ${cls.toFixed(3)}`;
   },
 
   async "updates after a new fix is ingested"(browser) {

@@ -106,8 +106,10 @@ pub fn run(args: &[String]) -> Result {
         t.check(name, crate::util::run(c.args(["--", "-D", "warnings"])));
     }
     t.suite(
-        "unit tests (qdn-shared)",
-        cargo().args(["test", "-q", "-p", "qdn-shared"]).current_dir(root()),
+        "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
+        cargo()
+            .args(["test", "-q", "-p", "qdn-shared", "-p", "qdn-track-ui"])
+            .current_dir(root()),
     );
 
     let built = crate::build::all(&tools);
