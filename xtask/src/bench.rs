@@ -10,7 +10,7 @@ use qdn_shared::token::Scope;
 use serde_json::{json, Value};
 
 use crate::fixture::*;
-use crate::seed::mint;
+use crate::seed::{expect, mint};
 use crate::util::{output, root, step, Result};
 
 struct Wrk {
@@ -100,14 +100,6 @@ end
     )
 }
 
-fn api(method: &str, url: &str, token: &str, body: Value) -> Result<Value> {
-    let r = ureq::request(method, url)
-        .set("Authorization", &format!("Bearer {token}"))
-        .send_json(body)
-        .map_err(|e| format!("{method} {url}: {e}"))?;
-    r.into_json().map_err(|e| e.to_string())
-}
-
 /// Time from a signed inbound SMS to the stand-in receiving the relay's first send.
 fn sms_latency(base: &str, standin: &str, n: usize) -> Result<Vec<f64>> {
     let count = || -> Result<u64> {
@@ -128,25 +120,8 @@ fn sms_latency(base: &str, standin: &str, n: usize) -> Result<Vec<f64>> {
             "SM{:032x}",
             Utc::now().timestamp_nanos_opt().unwrap_or_default() as u128 + i as u128
         );
-        let params: Vec<(String, String)> = [
-            ("MessageSid", sid.as_str()),
-            ("From", &format!("+1555080{i:04}")),
-            ("Body", "bench"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let url = format!("{base}/sms/inbound");
-        let sig = qdn_shared::twilio::signature(TEST_AUTH_TOKEN, &url, &params);
-        let form = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params.iter())
-            .finish();
         let t0 = Instant::now();
-        ureq::post(&url)
-            .set("X-Twilio-Signature", &sig)
-            .set("Content-Type", "application/x-www-form-urlencoded")
-            .send_string(&form)
-            .map_err(|e| e.to_string())?;
+        crate::standin::inbound_sms(base, TEST_AUTH_TOKEN, &sid, &format!("+1555080{i:04}"), "bench")?;
         while count()? <= before {
             if t0.elapsed() > Duration::from_secs(10) {
                 return Err("a relay did not reach the stand-in within 10 s".into());
@@ -186,31 +161,37 @@ pub fn run() -> Result {
     let base = fx.base.clone();
     let dispatch = mint(TEST_JWT_SECRET, Scope::Dispatch, None, 3600);
     step("seeding a job with a trail");
-    let job = api(
+    let job = expect(
         "POST",
         &format!("{base}/api/jobs"),
         &dispatch,
         json!({
             "customer_name": "Bench", "customer_phone": "+15550101111", "destination": {"lat": 53.43, "lon": -2.96}, "status": "en_route"
         }),
+        201,
+        "creating the bench job",
     )?;
     let job_id = job["job_id"].as_str().unwrap_or_default().to_string();
     let track = job["track_token"].as_str().unwrap_or_default().to_string();
     let ingest = mint(TEST_JWT_SECRET, Scope::Ingest, Some(&job_id), 3600);
     let fixes: Vec<Value> = (0..40).map(|i| json!({"lat": 53.40 + i as f64 * 0.0005, "lon": -2.96, "recorded_at": (Utc::now() - chrono::Duration::seconds(400 - i * 10)).to_rfc3339()})).collect();
-    api(
+    expect(
         "POST",
         &format!("{base}/api/jobs/{job_id}/location"),
         &ingest,
         json!({"fixes": fixes}),
+        202,
+        "posting the trail",
     )?;
-    api(
+    expect(
         "PUT",
         &format!("{base}/api/relay/roster"),
         &dispatch,
         json!({"tiers": [
         {"dispatcher_id": "primary", "phone": TEST_HANDLERS[0]}, {"dispatcher_id": "secondary", "phone": TEST_HANDLERS[1]}],
         "ack_timeout_s": 3600}),
+        200,
+        "storing the roster",
     )?;
 
     let secs = 8;
@@ -220,11 +201,13 @@ pub fn run() -> Result {
     let read = wrk(&format!("{base}/api/jobs/{track}/location"), None, secs, 16)?;
     // A new fix shows in the view within 2 s: checked, not assumed, after the read load.
     let fresh_at = (Utc::now() - chrono::Duration::seconds(1)).to_rfc3339();
-    api(
+    expect(
         "POST",
         &format!("{base}/api/jobs/{job_id}/location"),
         &ingest,
         json!({"lat": 53.4299, "lon": -2.96, "recorded_at": fresh_at}),
+        202,
+        "posting the fresh fix",
     )?;
     let t0 = Instant::now();
     let visible = loop {

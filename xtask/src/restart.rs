@@ -43,24 +43,6 @@ fn wait(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result {
     Err(format!("timed out waiting for {what}"))
 }
 
-fn inbound(base: &str, token: &str, sid: &str, from: &str, body: &str) -> Result {
-    let url = format!("{base}/sms/inbound");
-    let params: Vec<(String, String)> = [("MessageSid", sid), ("From", from), ("Body", body)]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let sig = qdn_shared::twilio::signature(token, &url, &params);
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter())
-        .finish();
-    ureq::post(&url)
-        .set("X-Twilio-Signature", &sig)
-        .set("Content-Type", "application/x-www-form-urlencoded")
-        .send_string(&form)
-        .map_err(|e| format!("inbound SMS: {e}"))?;
-    Ok(())
-}
-
 /// Runs the scenario on `stack`, which it stops and replaces; returns the new stack.
 pub fn run(mut stack: Stack, s: Setup) -> (Result, Option<Stack>) {
     step("restart in the middle of a cascade");
@@ -81,7 +63,7 @@ pub fn run(mut stack: Stack, s: Setup) -> (Result, Option<Stack>) {
             .set("Authorization", &format!("Bearer {dispatch}"))
             .send_json(roster)
             .map_err(|e| e.to_string())?;
-        inbound(&base, s.auth_token, &sid, &customer, "restart test")?;
+        crate::standin::inbound_sms(&base, s.auth_token, &sid, &customer, "restart test")?;
         wait("the primary's text", 15, || {
             Ok(sends_to(s.standin, s.handlers[0], &customer)? == 1)
         })
@@ -120,7 +102,7 @@ pub fn run(mut stack: Stack, s: Setup) -> (Result, Option<Stack>) {
             })
             .unwrap_or_default()
         };
-        inbound(
+        crate::standin::inbound_sms(
             &base,
             s.auth_token,
             &format!(

@@ -26,7 +26,7 @@ pub fn mint(secret: &str, scope: Scope, job: Option<&str>, ttl_s: i64) -> String
     token::sign(&c, secret.as_bytes())
 }
 
-fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Value)> {
+pub fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Value)> {
     let resp = ureq::request(method, url)
         .set("Authorization", &format!("Bearer {bearer}"))
         .send_json(body);
@@ -37,6 +37,14 @@ fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Valu
     };
     let status = resp.status();
     Ok((status, resp.into_json().unwrap_or(Value::Null)))
+}
+
+/// Calls the API and requires the answer `want`; returns the body. `what` names the step in errors.
+pub fn expect(method: &str, url: &str, bearer: &str, body: Value, want: u16, what: &str) -> Result<Value> {
+    match call(method, url, bearer, body)? {
+        (status, v) if status == want => Ok(v),
+        (status, v) => Err(format!("{what}: {status} {v}")),
+    }
 }
 
 /// (seconds before the newest fix, lat, lon)
@@ -74,15 +82,15 @@ fn handler(vars: &[(String, String)], name: &str) -> Option<String> {
 
 pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo> {
     let dispatch = mint(secret, Scope::Dispatch, None, 12 * 3600);
-    let (status, body) = call(
+    let trailer = json!({ "device_id": DEMO_DEVICE });
+    expect(
         "PUT",
         &format!("{base}/api/trailers/{DEMO_TRAILER}"),
         &dispatch,
-        json!({ "device_id": DEMO_DEVICE }),
+        trailer,
+        200,
+        "registering the demo trailer",
     )?;
-    if status != 200 {
-        return Err(format!("registering the demo trailer: {status} {body}"));
-    }
     let (fixes, dest) = real_trip();
     let job = json!({
         "job_id": DEMO_JOB,
@@ -111,15 +119,15 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
         .iter()
         .map(|(ago, lat, lon)| json!({ "lat": lat, "lon": lon, "recorded_at": (now - Duration::seconds(*ago)).to_rfc3339(), "trailer_id": DEMO_TRAILER }))
         .collect();
-    let (status, body) = call(
+    let trail = json!({ "fixes": batch });
+    expect(
         "POST",
         &format!("{base}/api/jobs/{DEMO_JOB}/location"),
         &ingest,
-        json!({ "fixes": batch }),
+        trail,
+        202,
+        "posting the demo trail",
     )?;
-    if status != 202 {
-        return Err(format!("posting the demo trail: {status} {body}"));
-    }
     let phone = |name: &str, default: &str| handler(vars, name).unwrap_or_else(|| default.to_string());
     let roster = json!({
         "tiers": [
@@ -129,10 +137,14 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
         ],
         "ack_timeout_s": 30, "backoff_s": [2, 4, 8], "heartbeat_stale_s": 600,
     });
-    let (status, body) = call("PUT", &format!("{base}/api/relay/roster"), &dispatch, roster)?;
-    if status != 200 {
-        return Err(format!("storing the demo roster: {status} {body}"));
-    }
+    expect(
+        "PUT",
+        &format!("{base}/api/relay/roster"),
+        &dispatch,
+        roster,
+        200,
+        "storing the demo roster",
+    )?;
     Ok(Demo {
         track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
         dispatch_token: dispatch,
