@@ -69,6 +69,7 @@ pub fn run() -> Result {
             persist: &persist,
             vars: &overrides,
             log: None,
+            devtools: true,
         },
     )?;
     let pid = stack.pid();

@@ -86,12 +86,17 @@ impl Fixture {
             persist: &self.persist,
             vars: &self.vars,
             log: Some(self.log.clone()),
+            devtools: true,
         }
     }
 
     /// Starts `wrangler dev`; on failure prints what it said.
     pub fn start(&self, tools: &Tools) -> Result<Stack> {
-        Stack::start(tools, self.options()).inspect_err(|_| {
+        self.start_with(tools, self.options())
+    }
+
+    pub fn start_with(&self, tools: &Tools, o: Options) -> Result<Stack> {
+        Stack::start(tools, o).inspect_err(|_| {
             eprintln!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
         })
     }
