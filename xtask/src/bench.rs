@@ -187,11 +187,17 @@ fn seed_job(base: &str) -> Result<Seeded> {
     Ok(Seeded { job_id, track, ingest })
 }
 
-/// Single-fix POSTs and their baseline on a stack started as `wrangler dev` starts by default,
-/// with its DevTools bridge: shows what the bridge costs, not what the stack costs.
+/// Single-fix POSTs and their baseline on a stack with wrangler's DevTools bridge, as plain
+/// `wrangler dev` starts: shows what the bridge costs, not what the stack costs.
 fn single_fix_with_devtools(tools: &crate::tools::Tools, secs: u32) -> Result<(Wrk, Wrk)> {
     let fx = Fixture::new(tools, "bench-devtools")?;
-    let _stack = fx.start(tools)?;
+    let _stack = fx.start_with(
+        tools,
+        crate::stack::Options {
+            devtools: true,
+            ..fx.options()
+        },
+    )?;
     let s = seed_job(&fx.base)?;
     step("GET /healthz and POST one fix per request, with wrangler's DevTools bridge");
     let health = wrk(&format!("{}/healthz", fx.base), None, secs, 16)?;
@@ -205,14 +211,8 @@ pub fn run() -> Result {
     ensure_wrk()?;
     crate::build::all(&tools)?;
     let fx = Fixture::new(&tools, "bench")?;
-    // Measured as the stack runs in production: without wrangler's DevTools bridge (see Options).
-    let stack = fx.start_with(
-        &tools,
-        crate::stack::Options {
-            devtools: false,
-            ..fx.options()
-        },
-    )?;
+    // Without wrangler's DevTools bridge, as the stack runs in production (see Options).
+    let stack = fx.start(&tools)?;
     let base = fx.base.clone();
     let dispatch = mint(TEST_JWT_SECRET, Scope::Dispatch, None, 3600);
     let Seeded { job_id, track, ingest } = seed_job(&base)?;

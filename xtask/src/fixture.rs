@@ -86,7 +86,7 @@ impl Fixture {
             persist: &self.persist,
             vars: &self.vars,
             log: Some(self.log.clone()),
-            devtools: true,
+            devtools: false,
         }
     }
 

@@ -36,9 +36,10 @@ pub struct Options<'a> {
     pub vars: &'a [(String, String)],
     /// Where wrangler's output goes; inherited when None.
     pub log: Option<PathBuf>,
-    /// Wrangler's DevTools bridge: console output and a debugger port. It also relays four
-    /// DevTools network events per subrequest (each D1 query) through node into wrangler's
-    /// debug log, which measured as half the cost of a single-fix POST; load runs go without it.
+    /// Wrangler's DevTools bridge, for a debugger attached through wrangler. It relays four
+    /// DevTools network events per subrequest (each D1 query) through node into wrangler's debug
+    /// log, which measured as half the cost of a single-fix POST, so only `cargo xtask dev` has
+    /// it. The worker's console output does not need it (workerd's structured logs carry it).
     pub devtools: bool,
 }
 
