@@ -270,27 +270,14 @@ pub fn run() -> Result {
             break None;
         }
     };
+    let ingest_url = format!("{base}/api/jobs/{job_id}/location");
+    let post = |batch, spread, conns| wrk(&ingest_url, Some(&post_script(&ingest, batch, spread)), secs, conns);
     step("POST one fix per request");
-    let single = wrk(
-        &format!("{base}/api/jobs/{job_id}/location"),
-        Some(&post_script(&ingest, 1, Spread::Scattered)),
-        secs,
-        16,
-    )?;
+    let single = post(1, Spread::Scattered, 16)?;
     // Scattered first, so both runs start from a table of about the same size.
     step("POST 500 fixes per request (scattered in time, then a tracker's backlog)");
-    let scattered = wrk(
-        &format!("{base}/api/jobs/{job_id}/location"),
-        Some(&post_script(&ingest, 500, Spread::Scattered)),
-        secs,
-        4,
-    )?;
-    let batch = wrk(
-        &format!("{base}/api/jobs/{job_id}/location"),
-        Some(&post_script(&ingest, 500, Spread::Backlog)),
-        secs,
-        4,
-    )?;
+    let scattered = post(500, Spread::Scattered, 4)?;
+    let batch = post(500, Spread::Backlog, 4)?;
     step("signed inbound SMS → first send at the stand-in (200 messages)");
     let mut sms = sms_latency(&base, &fx.standin.base_url, 200)?;
     step("ETA on the real trips (qdn-shared)");
