@@ -242,7 +242,7 @@ pub fn run() -> Result {
     )?;
 
     let secs = 8;
-    step("GET /healthz (baseline)");
+    step("GET /healthz (baseline, 1 of 2)");
     let health = wrk(&format!("{base}/healthz"), None, secs, 16)?;
     step("GET /api/jobs/{token}/location");
     let read = wrk(&format!("{base}/api/jobs/{track}/location"), None, secs, 16)?;
@@ -272,6 +272,11 @@ pub fn run() -> Result {
     };
     let ingest_url = format!("{base}/api/jobs/{job_id}/location");
     let post = |batch, spread, conns| wrk(&ingest_url, Some(&post_script(&ingest, batch, spread)), secs, conns);
+    // The host's speed drifts within a run too: the baseline is the mean of two runs that
+    // bracket the read and single-fix loads.
+    step("GET /healthz (baseline, 2 of 2)");
+    let health_2 = wrk(&format!("{base}/healthz"), None, secs, 16)?;
+    let baseline = (health.rps + health_2.rps) / 2.0;
     step("POST one fix per request");
     let single = post(1, Spread::Scattered, 16)?;
     // Scattered first, so both runs start from a table of about the same size.
@@ -317,8 +322,8 @@ pub fn run() -> Result {
         Row {
             figure: "GET /healthz (baseline)".into(),
             measured: format!(
-                "{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
-                health.rps, health.p50_ms, health.p99_ms
+                "{baseline:.0} req/s (mean of {:.0}, {:.0}), p50 {:.1} ms, p99 {:.1} ms",
+                health.rps, health_2.rps, health.p50_ms, health.p99_ms
             ),
             target: "—".into(),
             ok: true,
@@ -328,12 +333,12 @@ pub fn run() -> Result {
             measured: format!(
                 "{:.0} req/s ({:.2}×), p50 {:.1} ms, p99 {:.1} ms",
                 read.rps,
-                read.rps / health.rps,
+                read.rps / baseline,
                 read.p50_ms,
                 read.p99_ms
             ),
             target: "≥ 0.5× healthz".into(),
-            ok: read.rps >= 0.5 * health.rps,
+            ok: read.rps >= 0.5 * baseline,
         },
         Row {
             figure: "new fix visible in the view".into(),
@@ -348,12 +353,12 @@ pub fn run() -> Result {
             measured: format!(
                 "{:.0} req/s ({:.2}×), p50 {:.1} ms, p99 {:.1} ms",
                 single.rps,
-                single.rps / health.rps,
+                single.rps / baseline,
                 single.p50_ms,
                 single.p99_ms
             ),
             target: "≥ 0.3× healthz".into(),
-            ok: single.rps >= 0.3 * health.rps,
+            ok: single.rps >= 0.3 * baseline,
         },
         Row {
             figure: "… same, with wrangler's DevTools bridge".into(),
