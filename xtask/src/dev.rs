@@ -69,7 +69,7 @@ pub fn run() -> Result {
             persist: &persist,
             vars: &overrides,
             log: None,
-            devtools: true,
+            devtools: false,
         },
     )?;
     let pid = stack.pid();

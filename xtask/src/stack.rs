@@ -38,8 +38,9 @@ pub struct Options<'a> {
     pub log: Option<PathBuf>,
     /// Wrangler's DevTools bridge, for a debugger attached through wrangler. It relays four
     /// DevTools network events per subrequest (each D1 query) through node into wrangler's debug
-    /// log, which measured as half the cost of a single-fix POST, so only `cargo xtask dev` has
-    /// it. The worker's console output does not need it (workerd's structured logs carry it).
+    /// log, which measured as half the cost of a single-fix POST, so only the bench's comparison
+    /// row starts it. The worker's console output does not need it (workerd's structured logs
+    /// carry it).
     pub devtools: bool,
 }
 
