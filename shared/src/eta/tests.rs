@@ -164,16 +164,21 @@ fn a_parked_trailer_gets_a_long_but_finite_estimate() {
     assert!(e.seconds.is_finite() && e.seconds > e.distance_m / PRIOR_CLOSURE_MPS);
 }
 
-#[test]
-fn a_real_jump_is_followed() {
-    // Reporting resumes 3 km further on: the newest fix is the truth, not a glitch.
-    let mut track: Vec<Point> = (0..10)
+/// `n` fixes 10 s apart, each ~55 m north of the last (5.6 m/s).
+fn northbound(n: usize) -> Vec<Point> {
+    (0..n)
         .map(|i| Point {
             t: i as f64 * 10.0,
             lat: 53.0 + i as f64 * 0.0005,
             lon: -2.0,
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_real_jump_is_followed() {
+    // Reporting resumes 3 km further on: the newest fix is the truth, not a glitch.
+    let mut track = northbound(10);
     track.push(Point {
         t: 120.0,
         lat: 53.03,
@@ -192,13 +197,7 @@ fn a_real_jump_is_followed() {
 
 #[test]
 fn a_teleporting_fix_is_ignored() {
-    let mut track: Vec<Point> = (0..30)
-        .map(|i| Point {
-            t: i as f64 * 10.0,
-            lat: 53.0 + i as f64 * 0.0005,
-            lon: -2.0,
-        })
-        .collect();
+    let mut track = northbound(30);
     let clean = estimate(&track, (53.1, -2.0)).unwrap();
     track.insert(
         15,
