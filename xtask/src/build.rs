@@ -43,13 +43,14 @@ fn cached(name: &str, inputs: &[&str], outputs: &[&str], build: impl FnOnce() ->
 
 const SHARED_INPUTS: &[&str] = &["Cargo.lock", "Cargo.toml", "shared/src", "shared/Cargo.toml"];
 
+/// A crate's own inputs plus what every wasm build depends on.
+fn with_shared(own: &[&'static str]) -> Vec<&'static str> {
+    SHARED_INPUTS.iter().chain(own).copied().collect()
+}
+
 pub fn ui(tools: &Tools) -> Result {
     step("building the tracking page (track-ui → static/track/pkg)");
-    let inputs: Vec<&str> = SHARED_INPUTS
-        .iter()
-        .copied()
-        .chain(["track-ui/src", "track-ui/Cargo.toml"])
-        .collect();
+    let inputs = with_shared(&["track-ui/src", "track-ui/Cargo.toml"]);
     cached(
         "track-ui",
         &inputs,
@@ -87,11 +88,7 @@ pub fn ui(tools: &Tools) -> Result {
 
 pub fn worker(tools: &Tools) -> Result {
     step("building the Worker (edge → edge/build, release)");
-    let inputs: Vec<&str> = SHARED_INPUTS
-        .iter()
-        .copied()
-        .chain(["edge/src", "edge/Cargo.toml"])
-        .collect();
+    let inputs = with_shared(&["edge/src", "edge/Cargo.toml"]);
     cached(
         "edge",
         &inputs,
