@@ -1,20 +1,21 @@
 //! Alerts to `ALERT_WEBHOOK_URL` (Slack-compatible `{"text"}`), at most one per kind per 10 min.
 
+use qdn_shared::relay::alert::AlertKind;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
 pub const EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Sends `text` unless an alert of `kind` went out in the last 10 minutes. Never fails the
 /// caller: a broken webhook is logged.
-pub async fn raise(env: &Env, kind: &str, text: &str) {
-    let Some(url) = crate::config::get(env, "ALERT_WEBHOOK_URL") else {
+pub async fn raise(env: &Env, kind: AlertKind, text: &str) {
+    let Some(url) = crate::config::get(env).alert_webhook_url.clone() else {
         return;
     };
-    match crate::db::relay::claim_alert(env, kind, crate::clock::now(), EVERY).await {
+    match crate::db::alerts::claim(env, kind, crate::clock::now(), EVERY).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {
-            worker::console_error!("alert {kind}: could not check the rate limit: {e}");
+            worker::console_error!("alert {}: could not check the rate limit: {e}", kind.as_str());
             return;
         }
     }
@@ -31,7 +32,7 @@ pub async fn raise(env: &Env, kind: &str, text: &str) {
     };
     match sent {
         Ok(s) if (200..300).contains(&s) => {}
-        Ok(s) => worker::console_error!("alert {kind}: the webhook answered {s}"),
-        Err(e) => worker::console_error!("alert {kind}: the webhook failed: {e}"),
+        Ok(s) => worker::console_error!("alert {}: the webhook answered {s}", kind.as_str()),
+        Err(e) => worker::console_error!("alert {}: the webhook failed: {e}", kind.as_str()),
     }
 }

@@ -6,16 +6,16 @@ use worker::{Env, Request};
 use crate::error::{AppError, AppResult};
 
 pub fn verify(env: &Env, raw: &str) -> AppResult<Claims> {
-    let secret = crate::config::jwt_secret(env)?;
+    let cfg = crate::config::get(env);
     let now = crate::clock::now().timestamp();
-    token::verify(raw, secret.as_bytes(), now).map_err(|e| AppError::from_code(401, &e))
+    Ok(token::verify(raw, crate::config::jwt_secret(&cfg)?, now)?)
 }
 
 pub fn bearer(req: &Request) -> AppResult<String> {
-    let h = crate::http::header(req, "Authorization").ok_or_else(|| AppError::from_code(401, &TokenError::Missing))?;
+    let h = crate::http::header(req, "Authorization").ok_or(TokenError::Missing)?;
     match h.split_once(' ') {
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => Ok(t.trim().to_string()),
-        _ => Err(AppError::from_code(401, &TokenError::Malformed)),
+        _ => Err(TokenError::Malformed.into()),
     }
 }
 

@@ -9,6 +9,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use worker::Env;
+
 use crate::db::jobs::Job;
 
 const TTL_MS: f64 = 1000.0;
@@ -60,14 +62,17 @@ pub fn put_view(job_id: &str, v: View) -> Rc<View> {
     v
 }
 
-pub fn job(job_id: &str) -> Option<Rc<Job>> {
-    JOBS.with(|c| c.borrow().get(job_id, now()))
-}
-
-pub fn put_job(job: Job) -> Rc<Job> {
+/// The job, from the cache when it is fresh, else from D1 (the hot paths: ingest, the view).
+pub async fn job(env: &Env, job_id: &str) -> worker::Result<Option<Rc<Job>>> {
+    if let Some(j) = JOBS.with(|c| c.borrow().get(job_id, now())) {
+        return Ok(Some(j));
+    }
+    let Some(job) = crate::db::jobs::get(env, job_id).await? else {
+        return Ok(None);
+    };
     let j = Rc::new(job);
     JOBS.with(|c| c.borrow_mut().put(&j.job_id, now(), j.clone()));
-    j
+    Ok(Some(j))
 }
 
 /// New fixes: the view changes.

@@ -1,45 +1,39 @@
-//! Configuration from Worker vars and secrets (`.dev.vars` locally); names as in CONTRACT.md.
+//! The Worker's configuration (`qdn_shared::config::Config`), read from its vars and secrets once
+//! per isolate: bindings do not change while an isolate lives.
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+pub use qdn_shared::config::Config;
 use worker::Env;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
-pub fn get(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .map(|v| v.to_string())
-        .or_else(|_| env.secret(name).map(|v| v.to_string()))
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+thread_local! {
+    static CONFIG: OnceCell<Rc<Config>> = const { OnceCell::new() };
 }
 
-pub fn require(env: &Env, name: &str) -> Result<String, AppError> {
-    get(env, name).ok_or_else(|| AppError::Internal(format!("{name} is not configured")))
-}
-
-pub fn jwt_secret(env: &Env) -> Result<String, AppError> {
-    require(env, "JWT_SECRET")
-}
-
-/// The public origin, without a trailing slash.
-pub fn public_base_url(env: &Env) -> String {
-    get(env, "PUBLIC_BASE_URL")
-        .unwrap_or_else(|| "http://127.0.0.1:8787".into())
-        .trim_end_matches('/')
-        .to_string()
-}
-
-pub fn company_number(env: &Env) -> Option<String> {
-    get(env, "TWILIO_NUMBER")
-}
-
-pub fn cors_origins(env: &Env) -> Vec<String> {
-    get(env, "CORS_ALLOWED_ORIGINS")
-        .map(|s| {
-            s.split(',')
-                .map(|o| o.trim().trim_end_matches('/').to_string())
-                .filter(|o| !o.is_empty())
-                .collect()
+pub fn get(env: &Env) -> Rc<Config> {
+    CONFIG.with(|c| {
+        c.get_or_init(|| {
+            Rc::new(Config::from_lookup(&|name| {
+                env.var(name)
+                    .map(|v| v.to_string())
+                    .or_else(|_| env.secret(name).map(|v| v.to_string()))
+                    .ok()
+            }))
         })
-        .unwrap_or_default()
+        .clone()
+    })
+}
+
+/// A setting the operation cannot do without: its absence is our fault, not the caller's.
+pub fn require<'a>(value: &'a Option<String>, name: &str) -> AppResult<&'a str> {
+    value
+        .as_deref()
+        .ok_or_else(|| AppError::Internal(format!("{name} is not configured")))
+}
+
+pub fn jwt_secret(cfg: &Config) -> AppResult<&[u8]> {
+    require(&cfg.jwt_secret, "JWT_SECRET").map(str::as_bytes)
 }

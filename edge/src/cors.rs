@@ -12,10 +12,7 @@ pub fn applies(path: &str) -> bool {
 
 fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
     let origin = header(req, "Origin")?;
-    crate::config::cors_origins(env)
-        .into_iter()
-        .any(|o| o == origin || o == "*")
-        .then_some(origin)
+    crate::config::get(env).cors_allows(&origin).then_some(origin)
 }
 
 /// Answers a preflight: 204 with the allowances for an allowed origin, 403 otherwise.

@@ -1,5 +1,6 @@
 //! Small HTTP helpers: JSON in and out, bounded bodies, query parameters.
 
+use qdn_shared::body::RequestBody;
 use serde::Serialize;
 use worker::{Headers, Request, Response};
 
@@ -51,8 +52,8 @@ pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A JSON body: the content type, if given, must be JSON.
-pub async fn json_body(req: &mut Request) -> AppResult<serde_json::Value> {
+/// A JSON body read into its type: the content type, if given, must be JSON.
+pub async fn json_body<T: RequestBody>(req: &mut Request) -> AppResult<T> {
     if let Some(ct) = header(req, "Content-Type") {
         if !ct.to_ascii_lowercase().contains("json") {
             return Err(AppError::client(
@@ -63,18 +64,7 @@ pub async fn json_body(req: &mut Request) -> AppResult<serde_json::Value> {
         }
     }
     let bytes = body_bytes(req).await?;
-    parse_json(&bytes)
-}
-
-pub fn parse_json(bytes: &[u8]) -> AppResult<serde_json::Value> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request(
-            "invalid_json",
-            "the body is empty; send a JSON object",
-        ));
-    }
-    serde_json::from_slice(bytes)
-        .map_err(|e| AppError::bad_request("invalid_json", format!("the body is not valid JSON ({e})")))
+    Ok(qdn_shared::body::parse(&bytes)?)
 }
 
 /// The query string's pairs, percent-decoded.

@@ -7,11 +7,13 @@ mod cache;
 mod clock;
 mod config;
 mod cors;
+mod cron;
 mod db;
 mod error;
 mod handlers;
 mod http;
 mod ids;
+mod links;
 mod local_time;
 mod notify;
 mod rate_limit;
@@ -30,7 +32,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    if let Err(e) = handlers::retention::run(&env).await {
+    if let Err(e) = cron::run(&env).await {
         worker::console_error!("retention failed: {e}");
     }
 }

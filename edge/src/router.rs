@@ -76,7 +76,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
                 "screen" => voice::screen::prompt(req, env).await,
                 "screen-result" => voice::screen::result(req, env).await,
                 "recorded" => voice::recorded::post(req, env, ctx).await,
-                _ => Err(AppError::client(404, "not_found", "no such endpoint")),
+                _ => Err(AppError::not_found()),
             }
         }
         ["relay", "status"] => {
@@ -104,7 +104,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             only(&method, &[Post], "POST")?;
             notify::voice::post(req, env)
         }
-        _ => Err(AppError::client(404, "not_found", "no such endpoint")),
+        _ => Err(AppError::not_found()),
     }
 }
 

@@ -7,6 +7,7 @@ use futures_util::future::{select, Either};
 use qdn_shared::twilio::{self, SendAnswer};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
 pub struct Client {
@@ -17,26 +18,20 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn from_env(env: &Env) -> AppResult<Client> {
-        let account_sid = crate::config::require(env, "TWILIO_ACCOUNT_SID")?;
+    pub fn new(cfg: &Config) -> AppResult<Client> {
+        let t = &cfg.twilio;
+        let account_sid = crate::config::require(&t.account_sid, "TWILIO_ACCOUNT_SID")?;
         // An API key pair, when set, is used instead of the auth token.
-        let (user, pass) = match (
-            crate::config::get(env, "TWILIO_API_KEY"),
-            crate::config::get(env, "TWILIO_API_SECRET"),
-        ) {
-            (Some(k), Some(s)) => (k, s),
-            _ => (account_sid.clone(), crate::config::require(env, "TWILIO_AUTH_TOKEN")?),
+        let (user, pass) = match &t.api_key {
+            Some((k, s)) => (k.as_str(), s.as_str()),
+            None => (account_sid, crate::config::require(&t.auth_token, "TWILIO_AUTH_TOKEN")?),
         };
         let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{pass}"));
-        let base = crate::config::get(env, "TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into());
-        let timeout_ms = crate::config::get(env, "TWILIO_TIMEOUT_MS")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(8000u64);
         Ok(Client {
-            base: base.trim_end_matches('/').to_string(),
-            account_sid,
+            base: t.api_base.clone(),
+            account_sid: account_sid.to_string(),
             auth,
-            timeout: Duration::from_millis(timeout_ms),
+            timeout: Duration::from_millis(t.timeout_ms),
         })
     }
 
@@ -45,7 +40,7 @@ impl Client {
     }
 
     /// `POST Messages.json`: `To`, `From`, `Body`, `StatusCallback`.
-    pub async fn send(&self, to: &str, from: &str, body: &str, status_callback: Option<&str>) -> SendAnswer {
+    pub async fn send_sms(&self, to: &str, from: &str, body: &str, status_callback: Option<&str>) -> SendAnswer {
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("To", to)
             .append_pair("From", from)
@@ -114,18 +109,19 @@ impl Client {
 /// Reads a webhook's form body after checking `X-Twilio-Signature` over `PUBLIC_BASE_URL` +
 /// path + query: a missing or wrong signature is a 403 and the body is not used.
 pub async fn verified_form(req: &mut Request, env: &Env) -> AppResult<Vec<(String, String)>> {
-    let token = crate::config::require(env, "TWILIO_AUTH_TOKEN")?;
+    let cfg = crate::config::get(env);
+    let token = crate::config::require(&cfg.twilio.auth_token, "TWILIO_AUTH_TOKEN")?;
     let signature = crate::http::header(req, "X-Twilio-Signature")
         .ok_or_else(|| AppError::client(403, "signature_missing", "X-Twilio-Signature is required"))?;
     let url = req.url()?;
-    let mut signed_url = format!("{}{}", crate::config::public_base_url(env), url.path());
+    let mut signed_url = format!("{}{}", cfg.public_base_url, url.path());
     if let Some(q) = url.query() {
         signed_url.push('?');
         signed_url.push_str(q);
     }
     let body = crate::http::body_bytes(req).await?;
     let params = twilio::parse_form(&body);
-    if !twilio::verify(&token, &signed_url, &params, &signature) {
+    if !twilio::verify(token, &signed_url, &params, &signature) {
         return Err(AppError::client(
             403,
             "signature_invalid",

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::body::{Field, Object, RequestBody};
 use crate::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,6 +103,13 @@ impl ErrorCode for JobError {
             JobError::Transition(..) => "invalid_transition",
         }
     }
+
+    fn status(&self) -> u16 {
+        match self {
+            JobError::Invalid(..) => 400,
+            JobError::Transition(..) => 409,
+        }
+    }
 }
 
 fn invalid(code: &'static str, msg: impl Into<String>) -> JobError {
@@ -113,58 +121,61 @@ pub fn valid_id(s: &str) -> bool {
     (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-pub fn validate_destination(v: &serde_json::Value) -> Result<Destination, JobError> {
+impl Destination {
+    fn check(self) -> Result<Destination, JobError> {
+        if !(self.lat.is_finite() && (-90.0..=90.0).contains(&self.lat)) {
+            return Err(invalid("invalid_destination", "destination.lat must be within -90..90"));
+        }
+        if !(self.lon.is_finite() && (-180.0..=180.0).contains(&self.lon)) {
+            return Err(invalid(
+                "invalid_destination",
+                "destination.lon must be within -180..180",
+            ));
+        }
+        if self.address.as_ref().is_some_and(|a| a.chars().count() > 300) {
+            return Err(invalid(
+                "invalid_destination",
+                "destination.address is longer than 300 characters",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+fn destination(f: Field<Object<Destination>>) -> Result<Option<Destination>, JobError> {
     let shape = || {
         invalid(
             "invalid_destination",
             "destination must be {\"lat\", \"lon\", \"address\"?}",
         )
     };
-    // Objects only: serde would read a struct from an array too ([1, 2] as lat, lon).
-    if !v.is_object() {
-        return Err(shape());
-    }
-    let d: Destination = serde_json::from_value(v.clone()).map_err(|_| shape())?;
-    if !(d.lat.is_finite() && (-90.0..=90.0).contains(&d.lat)) {
-        return Err(invalid("invalid_destination", "destination.lat must be within -90..90"));
-    }
-    if !(d.lon.is_finite() && (-180.0..=180.0).contains(&d.lon)) {
-        return Err(invalid(
-            "invalid_destination",
-            "destination.lon must be within -180..180",
-        ));
-    }
-    if d.address.as_ref().is_some_and(|a| a.chars().count() > 300) {
-        return Err(invalid(
-            "invalid_destination",
-            "destination.address is longer than 300 characters",
-        ));
-    }
-    Ok(d)
+    f.absent_or(shape)?.map(|Object(d)| d.check()).transpose()
 }
 
-pub fn validate_trailer_ids(v: &serde_json::Value) -> Result<Vec<String>, JobError> {
-    let msg = "trailer_ids must be a list of up to 16 ids (letters, digits, - and _)";
-    let list = v.as_array().ok_or_else(|| invalid("invalid_trailer_ids", msg))?;
-    if list.len() > 16 {
-        return Err(invalid("invalid_trailer_ids", msg));
+fn trailer_ids(f: Field<Vec<String>>) -> Result<Option<Vec<String>>, JobError> {
+    let bad = || {
+        invalid(
+            "invalid_trailer_ids",
+            "trailer_ids must be a list of up to 16 ids (letters, digits, - and _)",
+        )
+    };
+    let Some(list) = f.absent_or(bad)? else {
+        return Ok(None);
+    };
+    if list.len() > 16 || !list.iter().all(|t| valid_id(t)) {
+        return Err(bad());
     }
-    let mut ids = Vec::with_capacity(list.len());
+    let mut ids: Vec<String> = Vec::with_capacity(list.len());
     for t in list {
-        match t.as_str() {
-            Some(s) if valid_id(s) => {
-                if !ids.iter().any(|x| x == s) {
-                    ids.push(s.to_string());
-                }
-            }
-            _ => return Err(invalid("invalid_trailer_ids", msg)),
+        if !ids.contains(&t) {
+            ids.push(t);
         }
     }
-    Ok(ids)
+    Ok(Some(ids))
 }
 
-pub fn validate_status(v: &serde_json::Value) -> Result<JobStatus, JobError> {
-    v.as_str().and_then(JobStatus::parse).ok_or_else(|| {
+fn status(f: Field<JobStatus>) -> Result<Option<JobStatus>, JobError> {
+    f.absent_or(|| {
         invalid(
             "invalid_status",
             "status must be one of scheduled, en_route, at_site, en_route_next, completed, cancelled",
@@ -182,58 +193,72 @@ pub struct NewJob {
     pub status: JobStatus,
 }
 
-fn object(v: &serde_json::Value) -> Result<&serde_json::Map<String, serde_json::Value>, JobError> {
-    v.as_object()
-        .ok_or_else(|| invalid("invalid_body", "the body must be a JSON object"))
-}
-
 /// `POST /api/jobs`. `job_id` is an addition to the contract: a caller may choose the id
 /// (letters, digits, `-`, `_`) so that seeding and retries are idempotent.
-pub fn validate_new_job(v: &serde_json::Value) -> Result<NewJob, JobError> {
-    let o = object(v)?;
-    let job_id = match o.get("job_id") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) if valid_id(s) => Some(s.clone()),
-        Some(_) => return Err(invalid("invalid_job_id", "job_id must be 1-64 letters, digits, - or _")),
-    };
-    let customer_name = match o.get("customer_name").and_then(|x| x.as_str()) {
-        Some(s) if !s.trim().is_empty() && s.chars().count() <= 120 => s.trim().to_string(),
-        _ => {
-            return Err(invalid(
-                "invalid_customer_name",
-                "customer_name must be a non-empty string of at most 120 characters",
-            ))
-        }
-    };
-    let customer_phone = match o.get("customer_phone").and_then(|x| x.as_str()) {
-        Some(s) if crate::phone::is_e164(s) => s.to_string(),
-        _ => {
-            return Err(invalid(
-                "invalid_phone",
-                "customer_phone must be an E.164 number such as +15551234567",
-            ))
-        }
-    };
-    let destination = validate_destination(
-        o.get("destination")
-            .ok_or_else(|| invalid("invalid_destination", "destination is required"))?,
-    )?;
-    let trailer_ids = match o.get("trailer_ids") {
-        None | Some(serde_json::Value::Null) => Vec::new(),
-        Some(v) => validate_trailer_ids(v)?,
-    };
-    let status = match o.get("status") {
-        None | Some(serde_json::Value::Null) => JobStatus::Scheduled,
-        Some(v) => validate_status(v)?,
-    };
-    Ok(NewJob {
-        job_id,
-        customer_name,
-        customer_phone,
-        destination,
-        trailer_ids,
-        status,
-    })
+#[derive(Debug, Deserialize)]
+pub struct NewJobBody {
+    #[serde(default)]
+    pub job_id: Field<String>,
+    #[serde(default)]
+    pub customer_name: Field<String>,
+    #[serde(default)]
+    pub customer_phone: Field<String>,
+    #[serde(default)]
+    pub destination: Field<Object<Destination>>,
+    #[serde(default)]
+    pub trailer_ids: Field<Vec<String>>,
+    #[serde(default)]
+    pub status: Field<JobStatus>,
+}
+
+impl RequestBody for NewJobBody {}
+
+impl NewJobBody {
+    pub fn validate(self) -> Result<NewJob, JobError> {
+        let bad_id = || invalid("invalid_job_id", "job_id must be 1-64 letters, digits, - or _");
+        let job_id = match self.job_id.optional(bad_id)? {
+            Some(id) if !valid_id(&id) => return Err(bad_id()),
+            id => id,
+        };
+        let customer_name = match self.customer_name {
+            Field::Value(s) if !s.trim().is_empty() && s.chars().count() <= 120 => s.trim().to_string(),
+            _ => {
+                return Err(invalid(
+                    "invalid_customer_name",
+                    "customer_name must be a non-empty string of at most 120 characters",
+                ))
+            }
+        };
+        let customer_phone = match self.customer_phone {
+            Field::Value(s) if crate::phone::is_e164(&s) => s,
+            _ => {
+                return Err(invalid(
+                    "invalid_phone",
+                    "customer_phone must be an E.164 number such as +15551234567",
+                ))
+            }
+        };
+        let destination =
+            destination(self.destination)?.ok_or_else(|| invalid("invalid_destination", "destination is required"))?;
+        // `null` is as good as absent for the optional fields of a new job.
+        let trailer_ids = trailer_ids(null_as_absent(self.trailer_ids))?.unwrap_or_default();
+        let status = status(null_as_absent(self.status))?.unwrap_or(JobStatus::Scheduled);
+        Ok(NewJob {
+            job_id,
+            customer_name,
+            customer_phone,
+            destination,
+            trailer_ids,
+            status,
+        })
+    }
+}
+
+fn null_as_absent<T>(f: Field<T>) -> Field<T> {
+    match f {
+        Field::Null => Field::Absent,
+        f => f,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -243,35 +268,64 @@ pub struct JobPatch {
     pub trailer_ids: Option<Vec<String>>,
 }
 
-pub fn validate_patch(v: &serde_json::Value) -> Result<JobPatch, JobError> {
-    let o = object(v)?;
-    if let Some(k) = o
-        .keys()
-        .find(|k| !matches!(k.as_str(), "status" | "destination" | "trailer_ids"))
-    {
-        return Err(invalid(
-            "unknown_field",
-            format!("{k} cannot be changed; use status, destination or trailer_ids"),
-        ));
+/// `PATCH /api/jobs/{job_id}`: only what may change; `null` is not a value.
+#[derive(Debug, Deserialize)]
+pub struct JobPatchBody {
+    #[serde(default)]
+    pub status: Field<JobStatus>,
+    #[serde(default)]
+    pub destination: Field<Object<Destination>>,
+    #[serde(default)]
+    pub trailer_ids: Field<Vec<String>>,
+    #[serde(flatten)]
+    pub unknown: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl RequestBody for JobPatchBody {}
+
+impl JobPatchBody {
+    pub fn validate(self) -> Result<JobPatch, JobError> {
+        if let Some(k) = self.unknown.keys().next() {
+            return Err(invalid(
+                "unknown_field",
+                format!("{k} cannot be changed; use status, destination or trailer_ids"),
+            ));
+        }
+        let patch = JobPatch {
+            status: status(self.status)?,
+            destination: destination(self.destination)?,
+            trailer_ids: trailer_ids(self.trailer_ids)?,
+        };
+        if patch == JobPatch::default() {
+            return Err(invalid(
+                "empty_patch",
+                "give at least one of status, destination, trailer_ids",
+            ));
+        }
+        Ok(patch)
     }
-    let patch = JobPatch {
-        status: o.get("status").map(validate_status).transpose()?,
-        destination: o.get("destination").map(validate_destination).transpose()?,
-        trailer_ids: o.get("trailer_ids").map(validate_trailer_ids).transpose()?,
-    };
-    if patch == JobPatch::default() {
-        return Err(invalid(
-            "empty_patch",
-            "give at least one of status, destination, trailer_ids",
-        ));
-    }
-    Ok(patch)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    fn validate_new_job(v: &Value) -> Result<NewJob, String> {
+        crate::body::parse::<NewJobBody>(v.to_string().as_bytes())
+            .map_err(|e| e.code().to_string())
+            .and_then(|b| b.validate().map_err(|e| e.code().to_string()))
+    }
+
+    fn validate_patch(v: &Value) -> Result<JobPatch, String> {
+        crate::body::parse::<JobPatchBody>(v.to_string().as_bytes())
+            .map_err(|e| e.code().to_string())
+            .and_then(|b| b.validate().map_err(|e| e.code().to_string()))
+    }
+
+    fn validate_destination(v: &Value) -> Result<Destination, String> {
+        validate_patch(&json!({ "destination": v })).map(|p| p.destination.unwrap())
+    }
 
     #[test]
     fn transitions_follow_the_job() {
@@ -325,25 +379,22 @@ mod tests {
             ),
         ];
         for (v, code) in cases {
-            assert_eq!(validate_new_job(&v).unwrap_err().code(), code, "{v}");
+            assert_eq!(validate_new_job(&v).unwrap_err(), code, "{v}");
         }
     }
 
     #[test]
     fn a_destination_must_be_an_object() {
         // serde alone would read [lat, lon] into the struct.
-        assert_eq!(
-            validate_destination(&json!([1, 2])).unwrap_err().code(),
-            "invalid_destination"
-        );
+        assert_eq!(validate_destination(&json!([1, 2])).unwrap_err(), "invalid_destination");
         assert_eq!(validate_destination(&json!({"lat": 1, "lon": 2})).unwrap().lon, 2.0);
     }
 
     #[test]
     fn patches_need_something_known() {
-        assert_eq!(validate_patch(&json!({})).unwrap_err().code(), "empty_patch");
+        assert_eq!(validate_patch(&json!({})).unwrap_err(), "empty_patch");
         assert_eq!(
-            validate_patch(&json!({"customer_phone": "+1"})).unwrap_err().code(),
+            validate_patch(&json!({"customer_phone": "+1"})).unwrap_err(),
             "unknown_field"
         );
         assert_eq!(

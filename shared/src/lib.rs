@@ -2,14 +2,19 @@
 //! the task runner and the tests. Everything here is pure: time comes in as an argument,
 //! storage and network stay in the Worker.
 
+pub mod body;
+pub mod config;
 pub mod eta;
 pub mod fix;
 pub mod ingest;
 pub mod job;
+pub mod mint;
+pub mod notify;
 pub mod phone;
 pub mod relay;
 pub mod time;
 pub mod token;
+pub mod trailer;
 pub mod twilio;
 pub mod view;
 
@@ -17,4 +22,9 @@ pub mod view;
 /// and a human message (its `Display`).
 pub trait ErrorCode: std::fmt::Display {
     fn code(&self) -> &'static str;
+
+    /// The HTTP status it is answered with: most are the caller's bad input.
+    fn status(&self) -> u16 {
+        400
+    }
 }

@@ -5,11 +5,6 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 /// Epoch numbers at or above this are milliseconds (year 2286 in seconds, 1973 in ms).
 const EPOCH_MS_THRESHOLD: f64 = 1e10;
 
-/// Milliseconds since the epoch, as the edge stores times.
-pub fn to_ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
 pub fn from_ms(ms: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
 }

@@ -114,6 +114,10 @@ impl ErrorCode for TokenError {
             TokenError::Claims(_) => "token_claims",
         }
     }
+
+    fn status(&self) -> u16 {
+        401
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;

@@ -52,11 +52,13 @@ pub struct LocationView {
     pub company_phone: Option<String>,
 }
 
-/// The contract's error body.
+/// The contract's error body. `attempts` is there when a text could not be sent from any number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<Vec<crate::notify::SendAttempt>>,
 }
 
 /// A stored fix as the view needs it.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use qdn_shared::fix::{self, RawFix};
 use qdn_shared::ingest::{osmand, owntracks};
-use qdn_shared::{job, relay, token, twilio, ErrorCode};
+use qdn_shared::{body, job, relay, token, twilio, ErrorCode};
 use serde_json::Value;
 
 fn now() -> DateTime<Utc> {
@@ -150,9 +150,14 @@ proptest! {
 
     #[test]
     fn job_and_roster_bodies(v in json()) {
-        let _ = job::validate_new_job(&v);
-        let _ = job::validate_patch(&v);
-        if let Ok(r) = relay::roster::validate(&v, &|_| true) {
+        let bytes = v.to_string().into_bytes();
+        if let Ok(b) = body::parse::<job::NewJobBody>(&bytes) {
+            let _ = b.validate();
+        }
+        if let Ok(b) = body::parse::<job::JobPatchBody>(&bytes) {
+            let _ = b.validate();
+        }
+        if let Ok(r) = body::parse::<relay::roster::RosterBody>(&bytes).map_err(|e| e.to_string()).and_then(|b| b.validate(&|_| true).map_err(|e| e.to_string())) {
             prop_assert!(!r.tiers.is_empty() && r.tiers.iter().all(|t| qdn_shared::phone::is_e164(&t.phone)));
         }
     }

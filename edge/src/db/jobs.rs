@@ -6,7 +6,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::Env;
 
-use super::{db, ms, opt_s, s};
+use super::{db, ms, opt_s, s, time};
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -38,7 +38,6 @@ const SELECT: &str = "SELECT j.job_id, customer_name, customer_phone, dest_lat, 
 created_at, updated_at, (SELECT group_concat(trailer_id) FROM job_trailers t WHERE t.job_id = j.job_id) AS trailer_ids FROM jobs j";
 
 fn job(r: Row) -> Job {
-    let time = |ms: f64| qdn_shared::time::from_ms(ms as i64).unwrap_or_default();
     Job {
         job_id: r.job_id,
         customer_name: r.customer_name,
@@ -65,14 +64,6 @@ pub async fn get(env: &Env, job_id: &str) -> worker::Result<Option<Job>> {
         .first(None)
         .await?;
     Ok(row.map(job))
-}
-
-/// The job, from the 1 s per-isolate cache when possible (the hot paths: ingest, the view).
-pub async fn get_cached(env: &Env, job_id: &str) -> worker::Result<Option<std::rc::Rc<Job>>> {
-    if let Some(j) = crate::cache::job(job_id) {
-        return Ok(Some(j));
-    }
-    Ok(get(env, job_id).await?.map(crate::cache::put_job))
 }
 
 /// Inserts the job and its trailers in one transaction. `false` if the id is taken.
@@ -161,4 +152,21 @@ pub async fn active_for_trailer(env: &Env, trailer_id: &str) -> worker::Result<O
         .first(None)
         .await?;
     Ok(row.map(job))
+}
+
+/// The newest open job of a customer's number, to link their text to it.
+pub async fn open_for_customer(env: &Env, phone: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        job_id: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare(
+            "SELECT job_id FROM jobs WHERE customer_phone = ?1 AND status NOT IN ('completed', 'cancelled') \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(&[s(phone)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| r.job_id))
 }

@@ -1,10 +1,13 @@
 //! D1 access, one module per table family. SQL stays here; handlers see typed rows.
 
+pub mod alerts;
 pub mod fixes;
 pub mod jobs;
+pub mod messages;
 pub mod notifications;
-pub mod relay;
+pub mod roster;
 pub mod trailers;
+pub mod voice;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
@@ -21,6 +24,11 @@ pub fn s(v: &str) -> JsValue {
 /// Binds milliseconds (well under 2^53, so exact as a JS number).
 pub fn ms(t: chrono::DateTime<chrono::Utc>) -> JsValue {
     JsValue::from_f64(t.timestamp_millis() as f64)
+}
+
+/// Reads milliseconds back (a stored time is always valid).
+pub fn time(ms: f64) -> chrono::DateTime<chrono::Utc> {
+    qdn_shared::time::from_ms(ms as i64).unwrap_or_default()
 }
 
 pub fn opt_s(v: Option<&str>) -> JsValue {

@@ -3,6 +3,7 @@
 //! The send's record and Twilio's status callback may arrive in either order, so both upsert
 //! the row; a fallback needs both halves (a body to resend, a failed status) and is claimed once.
 
+use qdn_shared::relay::message::DeliveryStatus;
 use serde::Deserialize;
 use worker::Env;
 
@@ -13,7 +14,7 @@ struct Status {
     status: String,
 }
 
-/// Records a text we sent; returns its status (a fast callback may have set it already).
+/// Records a text we sent; returns the delivery status a fast callback may have set already.
 pub async fn record_sent(
     env: &Env,
     sid: &str,
@@ -22,7 +23,7 @@ pub async fn record_sent(
     from: &str,
     body: &str,
     fell_back: bool,
-) -> worker::Result<String> {
+) -> worker::Result<Option<DeliveryStatus>> {
     let row: Option<Status> = db(env)?
         .prepare(
             "INSERT INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, created_at) \
@@ -33,17 +34,17 @@ pub async fn record_sent(
         .bind(&[s(sid), opt_s(job_id), s(to), s(from), s(body), (fell_back as u32).into(), ms(crate::clock::now())])?
         .first(None)
         .await?;
-    Ok(row.map_or_else(|| "sent".into(), |r| r.status))
+    Ok(row.and_then(|r| DeliveryStatus::parse(&r.status)))
 }
 
 /// A status callback: sets the status, creating the row if the send is not recorded yet.
-pub async fn set_status(env: &Env, sid: &str, status: &str, to: &str, from: &str) -> worker::Result<()> {
+pub async fn set_status(env: &Env, sid: &str, status: DeliveryStatus, to: &str, from: &str) -> worker::Result<()> {
     db(env)?
         .prepare(
             "INSERT INTO notifications (twilio_sid, to_phone, from_phone, body, status, fell_back, created_at) \
              VALUES (?1, ?2, ?3, '', ?4, 0, ?5) ON CONFLICT (twilio_sid) DO UPDATE SET status = excluded.status",
         )
-        .bind(&[s(sid), s(to), s(from), s(status), ms(crate::clock::now())])?
+        .bind(&[s(sid), s(to), s(from), s(status.as_str()), ms(crate::clock::now())])?
         .run()
         .await?;
     Ok(())
@@ -74,4 +75,14 @@ pub async fn claim_fallback(env: &Env, sid: &str) -> worker::Result<Option<Notif
         .bind(&[s(sid)])?
         .first(None)
         .await
+}
+
+/// Kept as long as the relay's audit log.
+pub async fn delete_older_than(env: &Env, cutoff: chrono::DateTime<chrono::Utc>) -> worker::Result<usize> {
+    let r = db(env)?
+        .prepare("DELETE FROM notifications WHERE created_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
+    Ok(changes(&r))
 }

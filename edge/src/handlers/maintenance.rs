@@ -9,6 +9,6 @@ use crate::error::AppResult;
 
 pub async fn post(req: &Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    let report = super::retention::run(env).await?;
+    let report = crate::cron::run(env).await?;
     Ok(crate::http::json(200, &report))
 }

@@ -6,7 +6,6 @@ pub mod jobs;
 pub mod maintenance;
 pub mod notify;
 pub mod relay;
-pub mod retention;
 pub mod sms;
 pub mod tokens;
 pub mod track_page;

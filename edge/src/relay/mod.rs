@@ -2,6 +2,7 @@
 
 pub mod object;
 
+use qdn_shared::relay::message::{DeliveryStatus, MessageKind};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit};
 
@@ -11,7 +12,7 @@ use worker::{Env, Method, Request, RequestInit};
 pub enum Op {
     /// A customer's text or a voicemail: relay it through the roster.
     Relay {
-        kind: String,
+        kind: MessageKind,
         from: String,
         body: String,
     },
@@ -29,13 +30,13 @@ pub enum Op {
     },
     Delivery {
         sid: String,
-        status: String,
+        status: DeliveryStatus,
         code: Option<u32>,
     },
 }
 
-/// Sends `op` to the object named `name` (an inbound MessageSid or RecordingSid).
-pub async fn send(env: &Env, name: &str, op: &Op) -> worker::Result<serde_json::Value> {
+/// Hands `op` to the object named `name` (an inbound MessageSid or RecordingSid).
+pub async fn tell(env: &Env, name: &str, op: &Op) -> worker::Result<serde_json::Value> {
     let stub = env.durable_object("RELAY")?.id_from_name(name)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(

@@ -6,25 +6,22 @@
 //! and an alarm is always set to the cascade's next due time, so a restart resumes where it
 //! was: a send whose outcome was lost is looked up at Twilio before it is made again.
 
-use chrono::{DateTime, Utc};
 use futures_util::lock::Mutex;
 use qdn_shared::relay::cascade::{Action, AlertKind, Cascade, Event, Phase, World};
 use qdn_shared::relay::command::{self, Command};
-use qdn_shared::relay::roster::Roster;
+use qdn_shared::relay::message::MessageKind;
 use qdn_shared::twilio::SendAnswer;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 use super::Op;
-use crate::db::relay as store;
-
-/// The customer's text is cut to this many characters in the relayed SMS.
-const RELAYED_BODY_MAX: usize = 1200;
+use crate::db::messages;
+use crate::twilio::Client;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Info {
     sid: String,
-    kind: String,
+    kind: MessageKind,
     from: String,
     body: String,
     reference: String,
@@ -36,14 +33,18 @@ pub struct RelayMessage {
     state: State,
     env: Env,
     lock: Mutex<()>,
+    /// Made once per object; `Err` says which setting is missing.
+    twilio: Result<Client, String>,
 }
 
 impl DurableObject for RelayMessage {
     fn new(state: State, env: Env) -> Self {
+        let twilio = Client::new(&crate::config::get(&env)).map_err(|e| format!("{e:?}"));
         RelayMessage {
             state,
             env,
             lock: Mutex::new(()),
+            twilio,
         }
     }
 
@@ -93,15 +94,19 @@ impl RelayMessage {
         Ok(info.zip(cascade))
     }
 
-    async fn world_parts(&self) -> worker::Result<(Roster, Vec<(String, DateTime<Utc>)>)> {
-        let (roster, _) = store::roster(&self.env).await?;
-        let beats = store::heartbeats(&self.env).await?;
-        Ok((roster, beats))
+    fn twilio(&self) -> worker::Result<&Client> {
+        self.twilio
+            .as_ref()
+            .map_err(|e| worker::Error::RustError(format!("Twilio is not configured: {e}")))
+    }
+
+    fn company_number(&self) -> String {
+        crate::config::get(&self.env).company_number.clone().unwrap_or_default()
     }
 
     async fn relay(
         &self,
-        kind: String,
+        kind: MessageKind,
         from: String,
         body: String,
         req: &Request,
@@ -110,12 +115,12 @@ impl RelayMessage {
             return Ok(serde_json::json!({ "duplicate": true }));
         }
         let sid = name_of(req);
-        let job_id = store::customer_job(&self.env, &from).await?;
-        let reference = store::insert_message(
+        let job_id = crate::db::jobs::open_for_customer(&self.env, &from).await?;
+        let reference = messages::insert(
             &self.env,
-            &store::NewMessage {
+            &messages::NewMessage {
                 message_sid: &sid,
-                kind: &kind,
+                kind,
                 from_phone: &from,
                 body: &body,
                 job_id: job_id.as_deref(),
@@ -161,10 +166,11 @@ impl RelayMessage {
                 if crate::clock::now()
                     >= *since + chrono::Duration::seconds(qdn_shared::relay::cascade::SEND_STUCK_S) =>
             {
-                let client = crate::twilio::Client::from_env(&self.env)
-                    .map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-                let from = crate::config::company_number(&self.env).unwrap_or_default();
-                match client.find_sent(to, &from, &format!("#{}", info.reference)).await {
+                match self
+                    .twilio()?
+                    .find_sent(to, &self.company_number(), &format!("#{}", info.reference))
+                    .await
+                {
                     Some(Some(sid)) => Event::Sent { sid },
                     Some(None) => Event::SendLost,
                     None => Event::Timer, // Twilio unreachable: keep waiting
@@ -179,14 +185,14 @@ impl RelayMessage {
     /// Steps the cascade and performs what it decides until only waiting is left; saves before
     /// every send and sets the alarm for the next due time.
     async fn run(&self, info: &Info, cascade: &mut Cascade, first: Event) -> worker::Result<()> {
-        let (roster, beats) = self.world_parts().await?;
-        let heartbeat = |id: &str| beats.iter().find(|(d, _)| d == id).map(|(_, t)| *t);
+        let (roster, _) = crate::db::roster::get(&self.env).await?;
+        let heartbeats = crate::db::roster::heartbeats(&self.env).await?;
         let mut events = vec![first];
         let failovers_before = cascade.failovers;
         while let Some(event) = events.pop() {
             let world = World {
                 roster: &roster,
-                heartbeat: &heartbeat,
+                heartbeats: &heartbeats,
                 clock: &crate::local_time::Intl,
                 now: crate::clock::now(),
             };
@@ -194,15 +200,15 @@ impl RelayMessage {
             self.save(info, cascade).await?;
             for action in actions {
                 match action {
-                    Action::Send { to, .. } => events.push(self.send(info, &to).await),
+                    Action::Send { to, .. } => events.push(self.text_tier(info, &to).await),
                     Action::Alert { kind, detail } => {
-                        let (k, what) = match kind {
-                            AlertKind::Exhausted => ("exhausted", "cascade exhausted"),
-                            AlertKind::Unreachable => ("unreachable", "dispatcher unreachable"),
+                        let what = match kind {
+                            AlertKind::Unreachable => "dispatcher unreachable",
+                            _ => "cascade exhausted",
                         };
                         crate::alerts::raise(
                             &self.env,
-                            k,
+                            kind,
                             &format!("{what} for #{} from {}: {detail}", info.reference, info.from),
                         )
                         .await;
@@ -212,8 +218,13 @@ impl RelayMessage {
         }
         if cascade.failovers > failovers_before {
             let hour_ago = crate::clock::now() - chrono::Duration::hours(1);
-            if store::failovers_since(&self.env, hour_ago).await? > 3 {
-                crate::alerts::raise(&self.env, "failovers", "more than 3 relay failovers in the last hour").await;
+            if messages::failovers_since(&self.env, hour_ago).await? > 3 {
+                crate::alerts::raise(
+                    &self.env,
+                    AlertKind::Failovers,
+                    "more than 3 relay failovers in the last hour",
+                )
+                .await;
             }
         }
         Ok(())
@@ -227,29 +238,46 @@ impl RelayMessage {
             Some(at) => storage.set_alarm(at).await?,
             None => storage.delete_alarm().await?,
         }
-        let (state, by) = match &cascade.phase {
-            Phase::Acked { by, .. } => ("acked", Some(by.as_str())),
-            Phase::Exhausted { .. } => ("exhausted", None),
-            _ => ("open", None),
+        let by = match &cascade.phase {
+            Phase::Acked { by, .. } => Some(by.as_str()),
+            _ => None,
         };
-        store::save_progress(&self.env, &info.sid, state, by, cascade.failovers, &cascade.attempts).await
+        messages::save_progress(
+            &self.env,
+            &info.sid,
+            cascade.state(),
+            by,
+            cascade.failovers,
+            &cascade.attempts,
+        )
+        .await
     }
 
-    async fn send(&self, info: &Info, to: &str) -> Event {
-        let client = match crate::twilio::Client::from_env(&self.env) {
+    /// Texts the customer's message to a tier's phone.
+    async fn text_tier(&self, info: &Info, to: &str) -> Event {
+        let client = match self.twilio() {
             Ok(c) => c,
             Err(e) => {
-                worker::console_error!("relay: Twilio is not configured: {e:?}");
+                worker::console_error!("relay: {e}");
                 return Event::SendFailed { code: None };
             }
         };
-        let from = crate::config::company_number(&self.env).unwrap_or_default();
         let callback = format!(
             "{}/sms/delivery-status?m={}",
-            crate::config::public_base_url(&self.env),
+            crate::config::get(&self.env).public_base_url,
             info.sid
         );
-        match client.send(to, &from, &relay_text(info), Some(&callback)).await {
+        let text = command::relayed_text(
+            &info.reference,
+            info.kind,
+            &info.from,
+            info.job_id.as_deref(),
+            &info.body,
+        );
+        match client
+            .send_sms(to, &self.company_number(), &text, Some(&callback))
+            .await
+        {
             SendAnswer::Sent { sid } => Event::Sent { sid },
             SendAnswer::Unreachable { code } => Event::Unreachable { code },
             SendAnswer::Failed { code } => Event::SendFailed { code },
@@ -262,10 +290,10 @@ impl RelayMessage {
             return Ok(serde_json::json!({ "found": false }));
         };
         self.run(&info, &mut cascade, Event::Ack { by }).await?;
-        let client =
-            crate::twilio::Client::from_env(&self.env).map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-        let from = crate::config::company_number(&self.env).unwrap_or_default();
-        let answer = client.send(&info.from, &from, &text, None).await;
+        let answer = self
+            .twilio()?
+            .send_sms(&info.from, &self.company_number(), &text, None)
+            .await;
         Ok(serde_json::json!({ "found": true, "sent": matches!(answer, SendAnswer::Sent { .. }) }))
     }
 
@@ -276,7 +304,7 @@ impl RelayMessage {
             return Ok(serde_json::json!({ "duplicate": true }));
         }
         storage.put("command_done", true).await?;
-        let (roster, _) = store::roster(&self.env).await?;
+        let (roster, _) = crate::db::roster::get(&self.env).await?;
         let by = roster
             .by_phone(&from)
             .map(|t| t.dispatcher_id.clone())
@@ -284,9 +312,9 @@ impl RelayMessage {
         let cmd = command::parse(&body);
         let target = match &cmd {
             Command::Ack { reference: Some(r) } | Command::Reply { reference: r, .. } => {
-                store::by_ref(&self.env, r).await?
+                messages::by_ref(&self.env, r).await?
             }
-            Command::Ack { reference: None } => store::latest_open_for(&self.env, &from).await?,
+            Command::Ack { reference: None } => messages::latest_open_for(&self.env, &from).await?,
             Command::Unknown => None,
         };
         let understood = !matches!(cmd, Command::Unknown);
@@ -299,35 +327,20 @@ impl RelayMessage {
             }
         };
         let target = target.expect("matched Some above");
-        let out = super::send(&self.env, &target, &op).await?;
+        let out = super::tell(&self.env, &target, &op).await?;
         Ok(serde_json::json!({ "target": target, "result": out }))
     }
 
     /// Tells a dispatcher how to answer: their text was not a command, or named no open relay.
     async fn help(&self, to: &str, understood: bool) {
-        let Ok(client) = crate::twilio::Client::from_env(&self.env) else {
+        let Ok(client) = self.twilio() else {
             return;
         };
-        let from = crate::config::company_number(&self.env).unwrap_or_default();
-        let text = if !understood {
-            "QDN relay: reply ACK (your latest), ACK #REF, or #REF your message to answer the customer."
+        let text = if understood {
+            command::NO_SUCH_RELAY
         } else {
-            "QDN relay: no open relay matches that reference."
+            command::HELP
         };
-        let _ = client.send(to, &from, text, None).await;
+        let _ = client.send_sms(to, &self.company_number(), text, None).await;
     }
-}
-
-fn relay_text(info: &Info) -> String {
-    let mut body: String = info.body.chars().take(RELAYED_BODY_MAX).collect();
-    if info.body.chars().count() > RELAYED_BODY_MAX {
-        body.push('…');
-    }
-    let what = if info.kind == "voicemail" { "Voicemail" } else { "SMS" };
-    let job = info.job_id.as_ref().map(|j| format!(" (job {j})")).unwrap_or_default();
-    format!(
-        "#{r} {what} from {from}{job}: {body}\nReply ACK #{r} to take it, or #{r} <message> to answer.",
-        r = info.reference,
-        from = info.from
-    )
 }

@@ -8,7 +8,9 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::roster::{eligibility, LocalTime, Roster, Skip};
+pub use super::alert::AlertKind;
+use super::message::{DeliveryStatus, MessageState};
+use super::roster::{eligibility, Heartbeats, LocalTime, Roster, Skip};
 
 /// A send with no answer for this long is presumed lost (the Worker restarted mid-send).
 pub const SEND_STUCK_S: i64 = 60;
@@ -111,19 +113,13 @@ pub enum Event {
     /// A status callback for one of our sends.
     Delivery {
         sid: String,
-        status: String,
+        status: DeliveryStatus,
         code: Option<u32>,
     },
     Ack {
         by: String,
     },
     Timer,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum AlertKind {
-    Exhausted,
-    Unreachable,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,14 +142,19 @@ impl Default for Cascade {
 /// What the cascade needs to know about the dispatchers now.
 pub struct World<'a> {
     pub roster: &'a Roster,
-    pub heartbeat: &'a dyn Fn(&str) -> Option<DateTime<Utc>>,
+    pub heartbeats: &'a Heartbeats,
     pub clock: &'a dyn LocalTime,
     pub now: DateTime<Utc>,
 }
 
 impl Cascade {
-    pub fn is_done(&self) -> bool {
-        matches!(self.phase, Phase::Acked { .. } | Phase::Exhausted { .. })
+    /// The message's state as the audit log and the status endpoint show it.
+    pub fn state(&self) -> MessageState {
+        match self.phase {
+            Phase::Acked { .. } => MessageState::Acked,
+            Phase::Exhausted { .. } => MessageState::Exhausted,
+            _ => MessageState::Open,
+        }
     }
 
     /// When the cascade next needs [`Event::Timer`], if ever: the caller keeps one alarm set
@@ -174,20 +175,7 @@ impl Cascade {
                     self.next_tier(w, &mut actions);
                 }
             }
-            Event::Sent { sid } => {
-                if let Some(a) = self.current_sending_attempt() {
-                    a.outcome = Outcome::Sent;
-                    a.sid = Some(sid.clone());
-                }
-                if let Phase::Sending { dispatcher_id, .. } = &self.phase {
-                    let until = w.now + Duration::seconds(w.roster.ack_timeout_s as i64);
-                    self.phase = Phase::AwaitingAck {
-                        dispatcher_id: dispatcher_id.clone(),
-                        sid: Some(sid),
-                        until,
-                    };
-                }
-            }
+            Event::Sent { sid } => self.on_sent(sid, w),
             Event::SendFailed { code } => {
                 if let Some(a) = self.current_sending_attempt() {
                     a.outcome = Outcome::Failed;
@@ -197,20 +185,7 @@ impl Cascade {
                     self.back_off(w);
                 }
             }
-            Event::Unreachable { code } => {
-                if let Some(a) = self.current_sending_attempt() {
-                    a.outcome = Outcome::Unreachable;
-                    a.error_code = Some(code);
-                }
-                if let Phase::Sending { dispatcher_id, to, .. } = &self.phase {
-                    actions.push(Action::Alert {
-                        kind: AlertKind::Unreachable,
-                        detail: format!("{dispatcher_id} ({to}) cannot receive texts (Twilio error {code}); skipped"),
-                    });
-                    self.failovers += 1;
-                    self.next_tier(w, &mut actions);
-                }
-            }
+            Event::Unreachable { code } => self.on_unreachable(code, w, &mut actions),
             Event::SendLost => {
                 if let Phase::Sending { dispatcher_id, to, .. } = self.phase.clone() {
                     if let Some(a) = self.current_sending_attempt() {
@@ -219,31 +194,7 @@ impl Cascade {
                     self.send(dispatcher_id, to, w, &mut actions);
                 }
             }
-            Event::Delivery { sid, status, code } => {
-                let failed = matches!(status.as_str(), "failed" | "undelivered");
-                if let Some(a) = self
-                    .attempts
-                    .iter_mut()
-                    .find(|a| a.sid.as_deref() == Some(sid.as_str()))
-                {
-                    match status.as_str() {
-                        "delivered" if a.outcome == Outcome::Sent => a.outcome = Outcome::Delivered,
-                        "failed" => a.outcome = Outcome::Failed,
-                        "undelivered" => a.outcome = Outcome::Undelivered,
-                        _ => {}
-                    }
-                    if failed {
-                        a.error_code = code.or(a.error_code);
-                    }
-                }
-                // The current tier's text did not arrive: escalate at once.
-                if let Phase::AwaitingAck { sid: Some(current), .. } = &self.phase {
-                    if failed && *current == sid {
-                        self.failovers += 1;
-                        self.next_tier(w, &mut actions);
-                    }
-                }
-            }
+            Event::Delivery { sid, status, code } => self.on_delivery(&sid, status, code, w, &mut actions),
             Event::Ack { by } => {
                 if !matches!(self.phase, Phase::Acked { .. }) {
                     if let Some(a) = self.attempts.iter_mut().rev().find(|a| a.dispatcher_id == by) {
@@ -252,21 +203,84 @@ impl Cascade {
                     self.phase = Phase::Acked { by, at: w.now };
                 }
             }
-            Event::Timer => match self.phase.clone() {
-                Phase::Backoff { until } if w.now >= until => self.next_tier(w, &mut actions),
-                Phase::AwaitingAck { until, .. } if w.now >= until => {
-                    if let Some(a) = self.attempts.last_mut() {
-                        if matches!(a.outcome, Outcome::Sent | Outcome::Delivered) {
-                            a.outcome = Outcome::NoAck;
-                        }
-                    }
-                    self.back_off(w);
-                }
-                // Early, or a send under way (the caller reconciles a stuck one): nothing yet.
-                _ => {}
-            },
+            Event::Timer => self.on_timer(w, &mut actions),
         }
         actions
+    }
+
+    fn on_sent(&mut self, sid: String, w: &World) {
+        if let Some(a) = self.current_sending_attempt() {
+            a.outcome = Outcome::Sent;
+            a.sid = Some(sid.clone());
+        }
+        if let Phase::Sending { dispatcher_id, .. } = &self.phase {
+            let until = w.now + Duration::seconds(w.roster.ack_timeout_s as i64);
+            self.phase = Phase::AwaitingAck {
+                dispatcher_id: dispatcher_id.clone(),
+                sid: Some(sid),
+                until,
+            };
+        }
+    }
+
+    fn on_unreachable(&mut self, code: u32, w: &World, actions: &mut Vec<Action>) {
+        if let Some(a) = self.current_sending_attempt() {
+            a.outcome = Outcome::Unreachable;
+            a.error_code = Some(code);
+        }
+        if let Phase::Sending { dispatcher_id, to, .. } = &self.phase {
+            actions.push(Action::Alert {
+                kind: AlertKind::Unreachable,
+                detail: format!("{dispatcher_id} ({to}) cannot receive texts (Twilio error {code}); skipped"),
+            });
+            self.failovers += 1;
+            self.next_tier(w, actions);
+        }
+    }
+
+    fn on_delivery(
+        &mut self,
+        sid: &str,
+        status: DeliveryStatus,
+        code: Option<u32>,
+        w: &World,
+        actions: &mut Vec<Action>,
+    ) {
+        let failed = status.is_failure();
+        if let Some(a) = self.attempts.iter_mut().find(|a| a.sid.as_deref() == Some(sid)) {
+            match status {
+                DeliveryStatus::Delivered if a.outcome == Outcome::Sent => a.outcome = Outcome::Delivered,
+                DeliveryStatus::Failed => a.outcome = Outcome::Failed,
+                DeliveryStatus::Undelivered => a.outcome = Outcome::Undelivered,
+                _ => {}
+            }
+            if failed {
+                a.error_code = code.or(a.error_code);
+            }
+        }
+        // The current tier's text did not arrive: escalate at once.
+        if let Phase::AwaitingAck { sid: Some(current), .. } = &self.phase {
+            if failed && current == sid {
+                self.failovers += 1;
+                self.next_tier(w, actions);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, w: &World, actions: &mut Vec<Action>) {
+        match self.phase.clone() {
+            Phase::Backoff { until } if w.now >= until => self.next_tier(w, actions),
+            Phase::AwaitingAck { until, .. } if w.now >= until => {
+                if let Some(a) = self.attempts.last_mut() {
+                    if matches!(a.outcome, Outcome::Sent | Outcome::Delivered) {
+                        a.outcome = Outcome::NoAck;
+                    }
+                }
+                self.back_off(w);
+            }
+            // Early, or a send under way (the caller reconciles a stuck one): nothing yet.
+            _ => {}
+        }
     }
 
     fn current_sending_attempt(&mut self) -> Option<&mut Attempt> {
@@ -293,7 +307,7 @@ impl Cascade {
             if self.tried.contains(&tier.dispatcher_id) {
                 continue;
             }
-            match eligibility(w.roster, tier, (w.heartbeat)(&tier.dispatcher_id), w.now, w.clock) {
+            match eligibility(w.roster, tier, w.heartbeats.last(&tier.dispatcher_id), w.now, w.clock) {
                 Ok(()) => {
                     self.tried.push(tier.dispatcher_id.clone());
                     self.send(tier.dispatcher_id.clone(), tier.phone.clone(), w, actions);

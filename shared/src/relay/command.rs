@@ -1,4 +1,28 @@
-//! What a dispatcher's text to the company number means.
+//! What a dispatcher's text to the company number means, and the texts that teach the syntax.
+
+use super::message::MessageKind;
+
+/// The customer's text is cut to this many characters in the relayed SMS.
+pub const RELAYED_BODY_MAX: usize = 1200;
+
+/// The answer to a text that is no command.
+pub const HELP: &str = "QDN relay: reply ACK (your latest), ACK #REF, or #REF your message to answer the customer.";
+/// The answer to a command whose reference names no open relay.
+pub const NO_SUCH_RELAY: &str = "QDN relay: no open relay matches that reference.";
+
+/// The text a dispatcher gets for a customer's message: who, which job, what, and how to answer.
+pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job_id: Option<&str>, body: &str) -> String {
+    let mut cut: String = body.chars().take(RELAYED_BODY_MAX).collect();
+    if body.chars().count() > RELAYED_BODY_MAX {
+        cut.push('…');
+    }
+    let what = match kind {
+        MessageKind::Voicemail => "Voicemail",
+        MessageKind::Sms => "SMS",
+    };
+    let job = job_id.map(|j| format!(" (job {j})")).unwrap_or_default();
+    format!("#{reference} {what} from {from}{job}: {cut}\nReply ACK #{reference} to take it, or #{reference} <message> to answer.")
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -74,6 +98,28 @@ mod tests {
         assert_eq!(parse("#AB hi"), Command::Unknown, "too short a reference");
         assert_eq!(parse(""), Command::Unknown);
         assert_eq!(parse("acknowledged"), Command::Unknown);
+    }
+
+    #[test]
+    fn the_relayed_text_teaches_what_parse_understands() {
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+15550100200",
+            Some("J-1042"),
+            "Where is my dumpster?",
+        );
+        assert!(t.starts_with("#K7Q2 SMS from +15550100200 (job J-1042): Where is my dumpster?"));
+        let hint = t.lines().last().unwrap();
+        let ack = hint.split(" to take it").next().unwrap().trim_start_matches("Reply ");
+        assert_eq!(
+            parse(ack),
+            Command::Ack {
+                reference: Some("K7Q2".into())
+            }
+        );
+        let long = relayed_text("K7Q2", MessageKind::Voicemail, "+1", None, &"x".repeat(2000));
+        assert!(long.contains("Voicemail from +1: ") && long.contains(&format!("{}…\n", "x".repeat(RELAYED_BODY_MAX))));
     }
 
     proptest::proptest! {

@@ -1,8 +1,10 @@
 //! The SMS/call relay's decisions: who is eligible, what to do on each event, what dispatchers
 //! mean by their texts. The Worker performs the actions (Twilio sends, alarms, alerts).
 
+pub mod alert;
 pub mod cascade;
 pub mod command;
+pub mod message;
 pub mod roster;
 
 use sha2::{Digest, Sha256};

@@ -3,18 +3,58 @@
 use chrono::{DateTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::body::{Object, RequestBody};
 use crate::ErrorCode;
 
+/// An on-call window, parsed once when the roster is set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OnCall {
     /// IANA time zone, e.g. `America/Chicago`.
     pub tz: String,
-    /// Days the window starts on (`mon`..`sun`); every day when absent.
+    /// Days the window starts on; every day when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub days: Option<Vec<String>>,
-    /// `HH:MM`, local; a window whose `to` is before `from` runs overnight.
-    pub from: String,
-    pub to: String,
+    pub days: Option<Vec<Day>>,
+    /// Local; a window whose `to` is before `from` runs overnight.
+    pub from: ClockTime,
+    pub to: ClockTime,
+}
+
+/// A weekday, written `mon`..`sun` (any case when read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day(pub Weekday);
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string().to_ascii_lowercase())
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        weekday(&s)
+            .map(Day)
+            .ok_or_else(|| serde::de::Error::custom("days are mon..sun"))
+    }
+}
+
+/// Minutes since local midnight, written `HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime(pub u32);
+
+impl Serialize for ClockTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:02}:{:02}", self.0 / 60, self.0 % 60))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        hhmm(&s)
+            .map(ClockTime)
+            .ok_or_else(|| serde::de::Error::custom("times are HH:MM"))
+    }
 }
 
 fn yes() -> bool {
@@ -83,8 +123,52 @@ impl Roster {
         self.backoff_s.get(i).copied().unwrap_or(0)
     }
 
+    /// A tier whose last heartbeat is older than `heartbeat_stale_s` is skipped (and alerted on).
+    pub fn heartbeat_is_stale(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        (now - last).num_seconds() > self.heartbeat_stale_s as i64
+    }
+
     pub fn by_phone(&self, phone: &str) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.phone == phone)
+    }
+}
+
+/// Each dispatcher's last heartbeat.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Heartbeats(pub Vec<(String, DateTime<Utc>)>);
+
+impl Heartbeats {
+    pub fn last(&self, dispatcher_id: &str) -> Option<DateTime<Utc>> {
+        self.0.iter().find(|(d, _)| d == dispatcher_id).map(|(_, at)| *at)
+    }
+}
+
+/// One tier as the relay sees it now.
+pub struct TierNow<'a> {
+    /// Its position in the roster.
+    pub index: usize,
+    pub tier: &'a Tier,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    pub eligibility: Result<(), Skip>,
+}
+
+impl Roster {
+    /// Every tier in order, with whether it may be tried at `now`.
+    pub fn tiers_now<'a>(
+        &'a self,
+        beats: &'a Heartbeats,
+        now: DateTime<Utc>,
+        clock: &'a dyn LocalTime,
+    ) -> impl Iterator<Item = TierNow<'a>> + 'a {
+        self.tiers.iter().enumerate().map(move |(index, tier)| {
+            let last_heartbeat = beats.last(&tier.dispatcher_id);
+            TierNow {
+                index,
+                tier,
+                last_heartbeat,
+                eligibility: eligibility(self, tier, last_heartbeat, now, clock),
+            }
+        })
     }
 }
 
@@ -115,10 +199,8 @@ pub fn eligibility(
     if !tier.available {
         return Err(Skip::Unavailable);
     }
-    if let Some(hb) = last_heartbeat {
-        if (now - hb).num_seconds() > roster.heartbeat_stale_s as i64 {
-            return Err(Skip::StaleHeartbeat);
-        }
+    if last_heartbeat.is_some_and(|hb| roster.heartbeat_is_stale(hb, now)) {
+        return Err(Skip::StaleHeartbeat);
     }
     match &tier.on_call {
         Some(oc) if !on_call(oc, now, clock) => Err(Skip::OffCall),
@@ -127,17 +209,11 @@ pub fn eligibility(
 }
 
 fn on_call(oc: &OnCall, now: DateTime<Utc>, clock: &dyn LocalTime) -> bool {
-    let (Some(from), Some(to)) = (hhmm(&oc.from), hhmm(&oc.to)) else {
-        return true;
-    };
     let Some((day, minute)) = clock.local(&oc.tz, now) else {
         return true;
     };
-    let starts_on = |d: Weekday| {
-        oc.days
-            .as_ref()
-            .is_none_or(|days| days.iter().any(|x| weekday(x) == Some(d)))
-    };
+    let starts_on = |d: Weekday| oc.days.as_ref().is_none_or(|days| days.contains(&Day(d)));
+    let (from, to) = (oc.from.0, oc.to.0);
     if from <= to {
         starts_on(day) && (from..to).contains(&minute)
     } else {
@@ -175,94 +251,154 @@ impl ErrorCode for RosterError {
     }
 }
 
-/// Checks a roster from `PUT /api/relay/roster`; `valid_tz` says whether a zone name exists.
-pub fn validate(v: &serde_json::Value, valid_tz: &dyn Fn(&str) -> bool) -> Result<Roster, RosterError> {
-    let bad = |code, msg: String| RosterError(code, msg);
-    // Objects only: serde would read a struct from an array too.
-    let tiers_are_objects = v
-        .get("tiers")
-        .and_then(|t| t.as_array())
-        .is_none_or(|t| t.iter().all(|x| x.is_object()));
-    if !v.is_object() || !tiers_are_objects {
-        return Err(bad(
-            "invalid_roster",
-            "the roster must be {\"tiers\": [{...}, ...], ...}".into(),
-        ));
+/// `PUT /api/relay/roster` as sent; [`RosterBody::validate`] makes it a [`Roster`].
+#[derive(Debug, Deserialize)]
+pub struct RosterBody {
+    pub tiers: Vec<Object<TierBody>>,
+    #[serde(default = "ack_timeout")]
+    pub ack_timeout_s: u32,
+    #[serde(default = "backoff")]
+    pub backoff_s: Vec<u32>,
+    #[serde(default = "stale")]
+    pub heartbeat_stale_s: u32,
+}
+
+impl RequestBody for RosterBody {
+    const SHAPE_CODE: &'static str = "invalid_roster";
+    const SHAPE: &'static str = "the roster must be {\"tiers\": [{...}, ...], ...}";
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TierBody {
+    pub dispatcher_id: String,
+    #[serde(default)]
+    pub name: String,
+    pub phone: String,
+    #[serde(default = "yes")]
+    pub available: bool,
+    #[serde(default)]
+    pub on_call: Option<Object<OnCallBody>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OnCallBody {
+    pub tz: String,
+    #[serde(default)]
+    pub days: Option<Vec<String>>,
+    pub from: String,
+    pub to: String,
+}
+
+impl RosterBody {
+    /// Checks the roster; `valid_tz` says whether a zone name exists.
+    pub fn validate(self, valid_tz: &dyn Fn(&str) -> bool) -> Result<Roster, RosterError> {
+        let bad = |code, msg: String| RosterError(code, msg);
+        if self.tiers.is_empty() {
+            return Err(bad("empty_roster", "a roster needs at least one tier".into()));
+        }
+        if self.tiers.len() > 10 {
+            return Err(bad("invalid_roster", "a roster has at most 10 tiers".into()));
+        }
+        let mut tiers: Vec<Tier> = Vec::with_capacity(self.tiers.len());
+        for (i, Object(t)) in self.tiers.into_iter().enumerate() {
+            let tier = t.validate(i, valid_tz)?;
+            if tiers
+                .iter()
+                .any(|o| o.dispatcher_id == tier.dispatcher_id || o.phone == tier.phone)
+            {
+                return Err(bad(
+                    "duplicate_tier",
+                    format!("tiers[{i}] repeats a dispatcher or phone"),
+                ));
+            }
+            tiers.push(tier);
+        }
+        if !(5..=3600).contains(&self.ack_timeout_s) {
+            return Err(bad("invalid_roster", "ack_timeout_s must be 5..3600".into()));
+        }
+        if self.backoff_s.is_empty() || self.backoff_s.len() > 10 || self.backoff_s.iter().any(|b| *b > 600) {
+            return Err(bad(
+                "invalid_roster",
+                "backoff_s must be 1-10 delays of at most 600 s".into(),
+            ));
+        }
+        if !(30..=86_400).contains(&self.heartbeat_stale_s) {
+            return Err(bad("invalid_roster", "heartbeat_stale_s must be 30..86400".into()));
+        }
+        Ok(Roster {
+            tiers,
+            ack_timeout_s: self.ack_timeout_s,
+            backoff_s: self.backoff_s,
+            heartbeat_stale_s: self.heartbeat_stale_s,
+        })
     }
-    let r: Roster = serde_json::from_value(v.clone())
-        .map_err(|e| bad("invalid_roster", format!("the roster does not match its shape: {e}")))?;
-    if r.tiers.is_empty() {
-        return Err(bad("empty_roster", "a roster needs at least one tier".into()));
-    }
-    if r.tiers.len() > 10 {
-        return Err(bad("invalid_roster", "a roster has at most 10 tiers".into()));
-    }
-    for (i, t) in r.tiers.iter().enumerate() {
-        if !crate::job::valid_id(&t.dispatcher_id) {
+}
+
+impl TierBody {
+    fn validate(self, i: usize, valid_tz: &dyn Fn(&str) -> bool) -> Result<Tier, RosterError> {
+        let bad = |code, msg: String| RosterError(code, msg);
+        if !crate::job::valid_id(&self.dispatcher_id) {
             return Err(bad(
                 "invalid_dispatcher_id",
                 format!("tiers[{i}].dispatcher_id must be 1-64 letters, digits, - or _"),
             ));
         }
-        if r.tiers[..i]
-            .iter()
-            .any(|o| o.dispatcher_id == t.dispatcher_id || o.phone == t.phone)
-        {
-            return Err(bad(
-                "duplicate_tier",
-                format!("tiers[{i}] repeats a dispatcher or phone"),
-            ));
-        }
-        if !crate::phone::is_e164(&t.phone) {
+        if !crate::phone::is_e164(&self.phone) {
             return Err(bad(
                 "invalid_phone",
                 format!("tiers[{i}].phone must be E.164, e.g. +15551234567"),
             ));
         }
-        if t.name.chars().count() > 80 {
+        if self.name.chars().count() > 80 {
             return Err(bad(
                 "invalid_roster",
                 format!("tiers[{i}].name is longer than 80 characters"),
             ));
         }
-        if let Some(oc) = &t.on_call {
-            if hhmm(&oc.from).is_none() || hhmm(&oc.to).is_none() {
-                return Err(bad(
-                    "invalid_on_call",
-                    format!("tiers[{i}].on_call from/to must be HH:MM"),
-                ));
-            }
-            if oc
-                .days
-                .as_ref()
-                .is_some_and(|d| d.is_empty() || d.iter().any(|x| weekday(x).is_none()))
-            {
-                return Err(bad(
-                    "invalid_on_call",
-                    format!("tiers[{i}].on_call.days must list mon..sun"),
-                ));
-            }
-            if !valid_tz(&oc.tz) {
-                return Err(bad(
-                    "invalid_time_zone",
-                    format!("tiers[{i}].on_call.tz is not an IANA time zone"),
-                ));
-            }
+        let on_call = self.on_call.map(|Object(oc)| oc.validate(i, valid_tz)).transpose()?;
+        Ok(Tier {
+            dispatcher_id: self.dispatcher_id,
+            name: self.name,
+            phone: self.phone,
+            available: self.available,
+            on_call,
+        })
+    }
+}
+
+impl OnCallBody {
+    fn validate(self, i: usize, valid_tz: &dyn Fn(&str) -> bool) -> Result<OnCall, RosterError> {
+        let (Some(from), Some(to)) = (hhmm(&self.from), hhmm(&self.to)) else {
+            return Err(RosterError(
+                "invalid_on_call",
+                format!("tiers[{i}].on_call from/to must be HH:MM"),
+            ));
+        };
+        let days = match self.days {
+            None => None,
+            Some(d) => Some(
+                d.iter()
+                    .map(|x| weekday(x).map(Day))
+                    .collect::<Option<Vec<Day>>>()
+                    .filter(|d| !d.is_empty())
+                    .ok_or_else(|| {
+                        RosterError("invalid_on_call", format!("tiers[{i}].on_call.days must list mon..sun"))
+                    })?,
+            ),
+        };
+        if !valid_tz(&self.tz) {
+            return Err(RosterError(
+                "invalid_time_zone",
+                format!("tiers[{i}].on_call.tz is not an IANA time zone"),
+            ));
         }
+        Ok(OnCall {
+            tz: self.tz,
+            days,
+            from: ClockTime(from),
+            to: ClockTime(to),
+        })
     }
-    if !(5..=3600).contains(&r.ack_timeout_s) {
-        return Err(bad("invalid_roster", "ack_timeout_s must be 5..3600".into()));
-    }
-    if r.backoff_s.is_empty() || r.backoff_s.len() > 10 || r.backoff_s.iter().any(|b| *b > 600) {
-        return Err(bad(
-            "invalid_roster",
-            "backoff_s must be 1-10 delays of at most 600 s".into(),
-        ));
-    }
-    if !(30..=86_400).contains(&r.heartbeat_stale_s) {
-        return Err(bad("invalid_roster", "heartbeat_stale_s must be 30..86400".into()));
-    }
-    Ok(r)
 }
 
 #[cfg(test)]
@@ -299,9 +435,9 @@ pub(crate) mod tests {
         let mut t = tier("a", "+15550100101");
         t.on_call = Some(OnCall {
             tz: "America/Chicago".into(),
-            days: Some(vec!["mon".into(), "tue".into()]),
-            from: "08:00".into(),
-            to: "17:00".into(),
+            days: Some(vec![Day(Weekday::Mon), Day(Weekday::Tue)]),
+            from: ClockTime(8 * 60),
+            to: ClockTime(17 * 60),
         });
         // Monday 2026-06-01 09:00 in Chicago is 14:00 UTC.
         assert_eq!(eligibility(&r, &t, None, utc("2026-06-01T14:00:00Z"), &Tz), Ok(()));
@@ -317,9 +453,9 @@ pub(crate) mod tests {
         // Overnight window starting Monday 22:00 covers Tuesday 02:00 but not Monday 02:00.
         t.on_call = Some(OnCall {
             tz: "Europe/London".into(),
-            days: Some(vec!["mon".into()]),
-            from: "22:00".into(),
-            to: "06:00".into(),
+            days: Some(vec![Day(Weekday::Mon)]),
+            from: ClockTime(22 * 60),
+            to: ClockTime(6 * 60),
         });
         assert_eq!(eligibility(&r, &t, None, utc("2026-06-02T01:00:00Z"), &Tz), Ok(()));
         assert_eq!(
@@ -345,6 +481,25 @@ pub(crate) mod tests {
         );
         t.available = false;
         assert_eq!(eligibility(&r, &t, None, now, &Tz), Err(Skip::Unavailable));
+    }
+
+    fn validate(v: &serde_json::Value, valid_tz: &dyn Fn(&str) -> bool) -> Result<Roster, RosterError> {
+        crate::body::parse::<RosterBody>(v.to_string().as_bytes())
+            .map_err(|e| RosterError(e.code(), e.to_string()))?
+            .validate(valid_tz)
+    }
+
+    #[test]
+    fn stored_on_call_windows_read_back_as_written() {
+        let v = serde_json::json!({"tiers": [{"dispatcher_id": "a", "phone": "+15550100101",
+            "on_call": {"tz": "Europe/London", "days": ["MON", "fri"], "from": "08:30", "to": "17:05"}}]});
+        let r = validate(&v, &|_| true).unwrap();
+        let oc = r.tiers[0].on_call.clone().unwrap();
+        assert_eq!((oc.from, oc.to), (ClockTime(8 * 60 + 30), ClockTime(17 * 60 + 5)));
+        let stored = serde_json::to_value(&r).unwrap();
+        assert_eq!(stored["tiers"][0]["on_call"]["days"], serde_json::json!(["mon", "fri"]));
+        assert_eq!(stored["tiers"][0]["on_call"]["from"], "08:30");
+        assert_eq!(serde_json::from_value::<Roster>(stored).unwrap(), r);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     if !qdn_shared::job::valid_id(job_id) || claims.job_id.as_deref().is_some_and(|j| j != job_id) {
         return Err(AppError::job_not_found());
     }
-    let job = crate::db::jobs::get_cached(env, job_id)
+    let job = crate::cache::job(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
     if let Some(t) = &claims.trailer_id {
@@ -20,7 +20,7 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
         }
     }
     super::require_open(&job)?;
-    let body = crate::http::json_body(req).await?;
+    let body = crate::http::json_body::<serde_json::Value>(req).await?;
     let now = crate::clock::now();
     // A trailer-bound token stamps its trailer; a job-bound one may name any of the job's trailers.
     let bind = |f: fix::Fix| -> Result<fix::Fix, FixError> {
@@ -34,13 +34,8 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
             (None, _) => Ok(f),
         }
     };
-    let checked = match fix::body(&body).map_err(|e| AppError::from_code(400, &e))? {
-        Body::One(v) => {
-            let f = fix::from_json(v, now)
-                .and_then(bind)
-                .map_err(|e| AppError::from_code(400, &e))?;
-            vec![Ok(f)]
-        }
+    let checked = match fix::body(&body)? {
+        Body::One(v) => vec![Ok(fix::from_json(v, now).and_then(bind)?)],
         Body::Batch(list) => list.iter().map(|v| fix::from_json(v, now).and_then(bind)).collect(),
     };
     let summary = super::store(env, &job, checked).await?;

@@ -4,7 +4,7 @@
 use qdn_shared::ingest::osmand;
 use worker::{Env, Method, Request};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
     crate::rate_limit::by_ip(req, env).await?;
@@ -23,7 +23,7 @@ pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
         }
         osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now)
     };
-    let device_fix = parsed.map_err(|e| AppError::from_code(400, &e))?;
+    let device_fix = parsed?;
     crate::rate_limit::by_device(env, &device_fix.device_id).await?;
     let (trailer_id, job) = super::device_job(env, &device_fix.device_id).await?;
     let Some(job) = job else {
@@ -31,7 +31,7 @@ pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
     };
     let mut raw = device_fix.fix;
     raw.trailer_id = Some(trailer_id);
-    let fix = raw.check(now).map_err(|e| AppError::from_code(400, &e))?;
+    let fix = raw.check(now)?;
     let summary = super::store(env, &job, vec![Ok(fix)]).await?;
     Ok(crate::http::json(200, &summary))
 }

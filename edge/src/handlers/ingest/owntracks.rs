@@ -14,7 +14,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let claims = crate::auth::verify(env, &token)?;
     crate::auth::require_scope(&claims, &[Scope::Ingest])?;
     let body = crate::http::body_bytes(req).await?;
-    let raw = match owntracks::parse(&body).map_err(|e| AppError::from_code(400, &e))? {
+    let raw = match owntracks::parse(&body)? {
         Message::Other => return Ok(empty_list()),
         Message::Location(raw) => raw,
     };
@@ -49,7 +49,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             Ok(empty_list())
         }
         Err(FixError::TooOld) => Ok(empty_list()),
-        Err(e) => Err(AppError::from_code(400, &e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -59,7 +59,7 @@ fn empty_list() -> worker::Response {
 
 /// `Authorization: Basic base64(user:password)`; the user may be empty.
 fn basic_auth(req: &Request) -> AppResult<(Option<String>, String)> {
-    let missing = || AppError::from_code(401, &TokenError::Missing);
+    let missing = || AppError::from(TokenError::Missing);
     let h = crate::http::header(req, "Authorization").ok_or_else(missing)?;
     let (scheme, b64) = h.split_once(' ').ok_or_else(missing)?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -68,9 +68,7 @@ fn basic_auth(req: &Request) -> AppResult<(Option<String>, String)> {
     let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| AppError::from_code(401, &TokenError::Malformed))?;
-    let (user, pass) = decoded
-        .split_once(':')
-        .ok_or_else(|| AppError::from_code(401, &TokenError::Malformed))?;
+        .ok_or(TokenError::Malformed)?;
+    let (user, pass) = decoded.split_once(':').ok_or(TokenError::Malformed)?;
     Ok((Some(user.to_string()), pass.to_string()))
 }

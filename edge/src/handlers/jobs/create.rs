@@ -1,5 +1,6 @@
 //! `POST /api/jobs` (dispatch).
 
+use qdn_shared::job::NewJobBody;
 use qdn_shared::token::Scope;
 use worker::{Env, Request};
 
@@ -7,8 +8,7 @@ use crate::error::{AppError, AppResult};
 
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    let body = crate::http::json_body(req).await?;
-    let new = qdn_shared::job::validate_new_job(&body).map_err(|e| AppError::from_code(400, &e))?;
+    let new = crate::http::json_body::<NewJobBody>(req).await?.validate()?;
     let job_id = new.job_id.clone().unwrap_or_else(|| crate::ids::new_id("job_", 12));
     let now = crate::clock::now();
     if !crate::db::jobs::insert(env, &job_id, &new, now).await? {
@@ -21,9 +21,10 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let job = crate::db::jobs::get(env, &job_id)
         .await?
         .ok_or_else(|| AppError::Internal("job vanished after insert".into()))?;
-    let token = super::track_token(env, &job_id)?;
+    let cfg = crate::config::get(env);
+    let token = crate::links::track_token(&cfg, &job_id)?;
     let mut out = super::dispatch_json(&job);
-    out["tracking_url"] = super::tracking_url(env, &token).into();
+    out["tracking_url"] = crate::links::tracking_url(&cfg, &token).into();
     out["track_token"] = token.into();
     Ok(crate::http::json(201, &out))
 }

@@ -18,7 +18,7 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
 }
 
 async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
-    let job = crate::db::jobs::get_cached(env, job_id)
+    let job = crate::cache::job(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
     let fixes = crate::db::fixes::recent(env, job_id).await?;
@@ -29,7 +29,7 @@ async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
         destination: job.destination.clone(),
         updated_at: job.updated_at,
     };
-    let v = view::location_view(&facts, fixes, crate::config::company_number(env));
+    let v = view::location_view(&facts, fixes, crate::config::get(env).company_number.clone());
     let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(&body);
     let etag = format!(

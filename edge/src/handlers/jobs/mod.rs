@@ -10,9 +10,6 @@ use worker::{Env, Request};
 
 use crate::error::{AppError, AppResult};
 
-/// Track links last two weeks: long enough for a rescheduled job, short enough to go stale.
-pub const TRACK_TOKEN_TTL_S: i64 = 14 * 24 * 3600;
-
 /// `{key}` is a track token (the SMS link's form) or a job id with a Bearer token.
 /// Returns the job id the caller may see and the claims.
 pub fn resolve(req: &Request, env: &Env, key: &str, scopes: &[Scope]) -> AppResult<(String, Claims)> {
@@ -28,17 +25,6 @@ pub fn resolve(req: &Request, env: &Env, key: &str, scopes: &[Scope]) -> AppResu
     let claims = crate::auth::require(req, env, scopes)?;
     crate::auth::require_job(&claims, key)?;
     Ok((key.to_string(), claims))
-}
-
-pub fn track_token(env: &Env, job_id: &str) -> AppResult<String> {
-    let secret = crate::config::jwt_secret(env)?;
-    let mut claims = Claims::new(Scope::Track, crate::clock::now().timestamp(), TRACK_TOKEN_TTL_S);
-    claims.job_id = Some(job_id.to_string());
-    Ok(qdn_shared::token::sign(&claims, secret.as_bytes()))
-}
-
-pub fn tracking_url(env: &Env, token: &str) -> String {
-    format!("{}/track?job_id={token}", crate::config::public_base_url(env))
 }
 
 /// The dispatcher's view of a job.

@@ -1,6 +1,6 @@
 //! `PATCH /api/jobs/{job_id}` (dispatch): status, destination, trailers.
 
-use qdn_shared::job::JobError;
+use qdn_shared::job::{JobError, JobPatchBody};
 use qdn_shared::token::Scope;
 use worker::{Context, Env, Request};
 
@@ -11,14 +11,13 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
     if !qdn_shared::job::valid_id(job_id) {
         return Err(AppError::job_not_found());
     }
-    let body = crate::http::json_body(req).await?;
-    let patch = qdn_shared::job::validate_patch(&body).map_err(|e| AppError::from_code(400, &e))?;
+    let patch = crate::http::json_body::<JobPatchBody>(req).await?.validate()?;
     let job = crate::db::jobs::get(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
     let status = patch.status.unwrap_or(job.status);
     if !job.status.can_become(status) {
-        return Err(AppError::from_code(409, &JobError::Transition(job.status, status)));
+        return Err(JobError::Transition(job.status, status).into());
     }
     let destination = patch.destination.as_ref().unwrap_or(&job.destination);
     let now = crate::clock::now();

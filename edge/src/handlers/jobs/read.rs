@@ -20,7 +20,7 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
             "destination": job.destination,
             "trailer_count": job.trailer_ids.len(),
             "updated_at": qdn_shared::time::rfc3339(job.updated_at),
-            "company_phone": crate::config::company_number(env),
+            "company_phone": crate::config::get(env).company_number,
         })
     };
     Ok(crate::http::json(200, &body))

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 
 pub async fn post(req: &Request, env: &Env, dispatcher_id: &str) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    let (roster, _) = crate::db::relay::roster(env).await?;
+    let (roster, _) = crate::db::roster::get(env).await?;
     if !roster.tiers.iter().any(|t| t.dispatcher_id == dispatcher_id) {
         return Err(AppError::client(
             404,
@@ -17,7 +17,7 @@ pub async fn post(req: &Request, env: &Env, dispatcher_id: &str) -> AppResult {
         ));
     }
     let now = crate::clock::now();
-    crate::db::relay::heartbeat(env, dispatcher_id, now).await?;
+    crate::db::roster::heartbeat(env, dispatcher_id, now).await?;
     Ok(crate::http::json(
         200,
         &serde_json::json!({ "dispatcher_id": dispatcher_id, "last_heartbeat": qdn_shared::time::rfc3339(now) }),

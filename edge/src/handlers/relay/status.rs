@@ -1,7 +1,6 @@
 //! `GET|POST /relay/status` (dispatch): recent relayed messages with every attempt, failover
 //! and exhaustion counts (24 h), and each tier's availability now.
 
-use qdn_shared::relay::roster::eligibility;
 use qdn_shared::token::Scope;
 use serde_json::json;
 use worker::{Env, Request};
@@ -12,7 +11,7 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     let now = crate::clock::now();
     let time = |ms: f64| qdn_shared::time::from_ms(ms as i64).map(qdn_shared::time::rfc3339);
-    let (messages, attempts) = crate::db::relay::recent(env, 20).await?;
+    let (messages, attempts) = crate::db::messages::recent(env, 20).await?;
     let messages: Vec<_> = messages
         .iter()
         .map(|m| {
@@ -29,18 +28,16 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
                     "created_at": time(m.created_at), "attempts": tries })
         })
         .collect();
-    let counts = crate::db::relay::counts(env, now - chrono::Duration::hours(24)).await?;
-    let (roster, stored) = crate::db::relay::roster(env).await?;
-    let beats = crate::db::relay::heartbeats(env).await?;
+    let counts = crate::db::messages::counts(env, now - chrono::Duration::hours(24)).await?;
+    let (roster, stored) = crate::db::roster::get(env).await?;
+    let beats = crate::db::roster::heartbeats(env).await?;
     let tiers: Vec<_> = roster
-        .tiers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let hb = beats.iter().find(|(d, _)| *d == t.dispatcher_id).map(|(_, at)| *at);
-            let e = eligibility(&roster, t, hb, now, &crate::local_time::Intl);
-            json!({ "tier": i, "dispatcher_id": t.dispatcher_id, "name": t.name, "phone": t.phone, "available": t.available,
-                    "eligible_now": e.is_ok(), "skip_reason": e.err(), "last_heartbeat": hb.map(qdn_shared::time::rfc3339) })
+        .tiers_now(&beats, now, &crate::local_time::Intl)
+        .map(|n| {
+            let t = n.tier;
+            json!({ "tier": n.index, "dispatcher_id": t.dispatcher_id, "name": t.name, "phone": t.phone, "available": t.available,
+                    "eligible_now": n.eligibility.is_ok(), "skip_reason": n.eligibility.err(),
+                    "last_heartbeat": n.last_heartbeat.map(qdn_shared::time::rfc3339) })
         })
         .collect();
     Ok(crate::http::json(

@@ -6,32 +6,19 @@ pub mod next;
 pub mod recorded;
 pub mod screen;
 
-use qdn_shared::relay::roster::{eligibility, Tier};
 use worker::Env;
 
 use crate::error::AppResult;
 use crate::twilio::{twiml, xml_escape};
 
-/// The roster's tiers that may be called now, with their roster positions.
-pub async fn callable(env: &Env) -> AppResult<Vec<(usize, Tier)>> {
-    let (roster, _) = crate::db::relay::roster(env).await?;
-    let beats = crate::db::relay::heartbeats(env).await?;
-    let now = crate::clock::now();
-    Ok(roster
-        .tiers
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| {
-            let hb = beats.iter().find(|(d, _)| *d == t.dispatcher_id).map(|(_, at)| *at);
-            eligibility(&roster, t, hb, now, &crate::local_time::Intl).is_ok()
-        })
-        .map(|(i, t)| (i, t.clone()))
-        .collect())
-}
-
 /// Dials the first callable tier at roster position `from` or later, else takes a voicemail.
 pub async fn dial_from(env: &Env, from: usize) -> AppResult {
-    let next = callable(env).await?.into_iter().find(|(i, _)| *i >= from);
+    let (roster, _) = crate::db::roster::get(env).await?;
+    let beats = crate::db::roster::heartbeats(env).await?;
+    let next = roster
+        .tiers_now(&beats, crate::clock::now(), &crate::local_time::Intl)
+        .find(|t| t.index >= from && t.eligibility.is_ok())
+        .map(|t| (t.index, t.tier));
     Ok(match next {
         Some((i, t)) => twiml(&format!(
             "<Response><Dial timeout=\"15\" action=\"/voice/next?tier={i}\" method=\"POST\">\

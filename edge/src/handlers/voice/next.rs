@@ -12,7 +12,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let tier = super::tier_param(req).ok_or_else(|| AppError::bad_request("invalid_tier", "tier must be a number"))?;
     let status = param(&params, "DialCallStatus").unwrap_or("");
     let call = param(&params, "CallSid").unwrap_or("");
-    if matches!(status, "completed" | "answered") && crate::db::relay::was_screened_in(env, call).await? {
+    if matches!(status, "completed" | "answered") && crate::db::voice::was_accepted(env, call).await? {
         return Ok(twiml("<Response><Hangup/></Response>"));
     }
     super::dial_from(env, tier + 1).await

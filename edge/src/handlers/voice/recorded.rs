@@ -1,6 +1,7 @@
 //! `POST /voice/recorded`: the caller left a voicemail; its recording URL is relayed by SMS
 //! through the roster, starting with the primary, like a text.
 
+use qdn_shared::relay::message::MessageKind;
 use worker::{Context, Env, Request};
 
 use crate::error::{AppError, AppResult};
@@ -22,11 +23,11 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
         .to_string();
     let env = env.clone();
     ctx.wait_until(async move {
-        if let Err(e) = relay::send(
+        if let Err(e) = relay::tell(
             &env,
             &recording,
             &Op::Relay {
-                kind: "voicemail".into(),
+                kind: MessageKind::Voicemail,
                 from,
                 body: url,
             },

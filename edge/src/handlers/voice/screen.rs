@@ -27,12 +27,12 @@ pub async fn result(req: &mut Request, env: &Env) -> AppResult {
         .or(param(&params, "CallSid"))
         .unwrap_or("")
         .to_string();
-    let (roster, _) = crate::db::relay::roster(env).await?;
+    let (roster, _) = crate::db::roster::get(env).await?;
     let who = roster
         .tiers
         .get(tier)
         .map(|t| t.dispatcher_id.clone())
         .unwrap_or_default();
-    crate::db::relay::screen_accepted(env, &parent, &who).await?;
+    crate::db::voice::accept(env, &parent, &who).await?;
     Ok(twiml("<Response><Say>Connecting.</Say></Response>"))
 }

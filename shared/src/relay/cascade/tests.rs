@@ -1,5 +1,6 @@
 use super::*;
 use crate::relay::roster::tests::{tier, Tz};
+use crate::relay::roster::Heartbeats;
 use proptest::prelude::*;
 
 fn roster(n: usize) -> Roster {
@@ -29,10 +30,9 @@ impl Sim {
         }
     }
     fn step(&mut self, e: Event) -> Vec<Action> {
-        let no_hb = |_: &str| None;
         let w = World {
             roster: &self.roster,
-            heartbeat: &no_hb,
+            heartbeats: &Heartbeats::default(),
             clock: &Tz,
             now: self.now,
         };
@@ -64,7 +64,7 @@ fn primary_acks_and_the_cascade_stops() {
     assert_eq!(s.c.due(), Some(t0() + Duration::seconds(30)), "waits 30 s for an ACK");
     s.at(10);
     assert!(s.step(Event::Ack { by: "d0".into() }).is_empty());
-    assert!(s.c.is_done());
+    assert!(s.c.state() != MessageState::Open);
     assert_eq!(s.c.due(), None);
     assert_eq!(s.c.attempts[0].outcome, Outcome::Acked);
 }
@@ -94,7 +94,7 @@ fn no_ack_moves_on_after_backoff_then_exhausts_and_alerts() {
         ),
         "{a:?}"
     );
-    assert!(s.c.is_done());
+    assert!(s.c.state() != MessageState::Open);
     assert_eq!(
         s.c.attempts.iter().map(|a| a.outcome).collect::<Vec<_>>(),
         vec![Outcome::NoAck, Outcome::NoAck]
@@ -129,7 +129,7 @@ fn undelivered_escalates_at_once_and_delivered_is_recorded() {
     assert!(s
         .step(Event::Delivery {
             sid: "SM1".into(),
-            status: "delivered".into(),
+            status: DeliveryStatus::Delivered,
             code: None
         })
         .is_empty());
@@ -139,7 +139,7 @@ fn undelivered_escalates_at_once_and_delivered_is_recorded() {
     s.step(Event::Sent { sid: "SM1".into() });
     let a = s.step(Event::Delivery {
         sid: "SM1".into(),
-        status: "undelivered".into(),
+        status: DeliveryStatus::Undelivered,
         code: Some(30003),
     });
     assert_eq!(sends(&a), vec!["d1"]);
@@ -226,8 +226,8 @@ proptest! {
                 Ev::Sent => { sid += 1; s.step(Event::Sent { sid: format!("SM{sid}") }) }
                 Ev::Failed => s.step(Event::SendFailed { code: Some(500) }),
                 Ev::Unreachable => s.step(Event::Unreachable { code: 21610 }),
-                Ev::Undelivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: "undelivered".into(), code: None }),
-                Ev::Delivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: "delivered".into(), code: None }),
+                Ev::Undelivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: DeliveryStatus::Undelivered, code: None }),
+                Ev::Delivered => s.step(Event::Delivery { sid: format!("SM{sid}"), status: DeliveryStatus::Delivered, code: None }),
                 Ev::Ack(i) => { acked = true; s.step(Event::Ack { by: format!("d{i}") }) }
                 Ev::Tick(dt) => { clock += dt; s.at(clock); s.step(Event::Timer) }
             };
@@ -252,7 +252,7 @@ proptest! {
                 sent.push(d);
             }
         }
-        prop_assert!(s.c.is_done(), "did not terminate: {:?}", s.c.phase);
+        prop_assert!(s.c.state() != MessageState::Open, "did not terminate: {:?}", s.c.phase);
         prop_assert!(sent.len() <= n);
     }
 }

@@ -1,87 +1,17 @@
-//! The relay's tables: roster, heartbeats, messages and attempts (the audit log), alert marks.
+//! The relay's audit log: the `relay_messages` and `relay_attempts` tables.
 
 use chrono::{DateTime, Utc};
-use qdn_shared::relay::cascade::Attempt;
-use qdn_shared::relay::roster::Roster;
+use qdn_shared::relay::cascade::{Attempt, Outcome};
+use qdn_shared::relay::message::{MessageKind, MessageState};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::Env;
 
 use super::{changes, db, ms, opt_s, s};
 
-fn time(ms: f64) -> DateTime<Utc> {
-    qdn_shared::time::from_ms(ms as i64).unwrap_or_default()
-}
-
-/// The stored roster, else the one made of the `*_HANDLER_PHONE` settings.
-pub async fn roster(env: &Env) -> worker::Result<(Roster, bool)> {
-    #[derive(Deserialize)]
-    struct Row {
-        roster: String,
-    }
-    let row: Option<Row> = db(env)?
-        .prepare("SELECT roster FROM relay_roster WHERE id = 1")
-        .first(None)
-        .await?;
-    if let Some(r) = row.and_then(|r| serde_json::from_str(&r.roster).ok()) {
-        return Ok((r, true));
-    }
-    let phone = |n: &str| crate::config::get(env, n);
-    Ok((
-        Roster::from_phones(&[
-            ("primary", phone("PRIMARY_HANDLER_PHONE")),
-            ("secondary", phone("SECONDARY_HANDLER_PHONE")),
-            ("backup", phone("BACKUP_HANDLER_PHONE")),
-        ]),
-        false,
-    ))
-}
-
-pub async fn put_roster(env: &Env, roster: &Roster) -> worker::Result<()> {
-    let json = serde_json::to_string(roster).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    db(env)?
-        .prepare(
-            "INSERT INTO relay_roster (id, roster, updated_at) VALUES (1, ?1, ?2) \
-             ON CONFLICT (id) DO UPDATE SET roster = excluded.roster, updated_at = excluded.updated_at",
-        )
-        .bind(&[s(&json), ms(crate::clock::now())])?
-        .run()
-        .await?;
-    Ok(())
-}
-
-pub async fn heartbeats(env: &Env) -> worker::Result<Vec<(String, DateTime<Utc>)>> {
-    #[derive(Deserialize)]
-    struct Row {
-        dispatcher_id: String,
-        last_heartbeat: f64,
-    }
-    let rows: Vec<Row> = db(env)?
-        .prepare("SELECT dispatcher_id, last_heartbeat FROM dispatcher_heartbeats")
-        .all()
-        .await?
-        .results()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.dispatcher_id, time(r.last_heartbeat)))
-        .collect())
-}
-
-pub async fn heartbeat(env: &Env, dispatcher_id: &str, at: DateTime<Utc>) -> worker::Result<()> {
-    db(env)?
-        .prepare(
-            "INSERT INTO dispatcher_heartbeats (dispatcher_id, last_heartbeat) VALUES (?1, ?2) \
-             ON CONFLICT (dispatcher_id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat",
-        )
-        .bind(&[s(dispatcher_id), ms(at)])?
-        .run()
-        .await?;
-    Ok(())
-}
-
 pub struct NewMessage<'a> {
     pub message_sid: &'a str,
-    pub kind: &'a str,
+    pub kind: MessageKind,
     pub from_phone: &'a str,
     pub body: &'a str,
     pub job_id: Option<&'a str>,
@@ -89,7 +19,7 @@ pub struct NewMessage<'a> {
 
 /// Records a message under the shortest free reference derived from its SID; returns it.
 /// A message already recorded (Twilio retried) keeps its reference.
-pub async fn insert_message(env: &Env, m: &NewMessage<'_>) -> worker::Result<String> {
+pub async fn insert(env: &Env, m: &NewMessage<'_>) -> worker::Result<String> {
     let now = crate::clock::now();
     for len in 4..=8 {
         let reference = qdn_shared::relay::reference(m.message_sid, len);
@@ -98,7 +28,7 @@ pub async fn insert_message(env: &Env, m: &NewMessage<'_>) -> worker::Result<Str
                 "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)",
             )
-            .bind(&[s(m.message_sid), s(&reference), s(m.kind), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now)])?
+            .bind(&[s(m.message_sid), s(&reference), s(m.kind.as_str()), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now)])?
             .run()
             .await?;
         if changes(&r) == 1 {
@@ -159,7 +89,7 @@ pub async fn latest_open_for(env: &Env, phone: &str) -> worker::Result<Option<St
 pub async fn save_progress(
     env: &Env,
     message_sid: &str,
-    state: &str,
+    state: MessageState,
     acked_by: Option<&str>,
     failovers: u32,
     attempts: &[Attempt],
@@ -168,7 +98,7 @@ pub async fn save_progress(
     let now = crate::clock::now();
     let mut stmts = vec![d
         .prepare("UPDATE relay_messages SET state = ?2, acked_by = ?3, failovers = ?4, updated_at = ?5 WHERE message_sid = ?1")
-        .bind(&[s(message_sid), s(state), opt_s(acked_by), JsValue::from(failovers), ms(now)])?];
+        .bind(&[s(message_sid), s(state.as_str()), opt_s(acked_by), JsValue::from(failovers), ms(now)])?];
     for a in attempts {
         stmts.push(
             d.prepare(
@@ -208,27 +138,14 @@ pub async fn failovers_since(env: &Env, since: DateTime<Utc>) -> worker::Result<
     Ok(row.map_or(0, |r| r.n as u32))
 }
 
-/// Takes the right to send an alert of `kind` (at most one per `every`); false if one went out recently.
-pub async fn claim_alert(env: &Env, kind: &str, now: DateTime<Utc>, every: chrono::Duration) -> worker::Result<bool> {
-    let r = db(env)?
-        .prepare(
-            "INSERT INTO alert_marks (kind, last_at) VALUES (?1, ?2) \
-             ON CONFLICT (kind) DO UPDATE SET last_at = excluded.last_at WHERE alert_marks.last_at <= ?3",
-        )
-        .bind(&[s(kind), ms(now), ms(now - every)])?
-        .run()
-        .await?;
-    Ok(changes(&r) == 1)
-}
-
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct MessageRow {
     pub message_sid: String,
     pub r#ref: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub from_phone: String,
     pub job_id: Option<String>,
-    pub state: String,
+    pub state: MessageState,
     pub acked_by: Option<String>,
     pub failovers: f64,
     pub created_at: f64,
@@ -242,7 +159,7 @@ pub struct AttemptRow {
     pub to_phone: String,
     pub at: f64,
     pub twilio_sid: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub error_code: Option<f64>,
 }
 
@@ -318,51 +235,7 @@ pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Resu
                 .bind(&[ms(cutoff)])?,
             d.prepare("DELETE FROM relay_messages WHERE created_at < ?1")
                 .bind(&[ms(cutoff)])?,
-            d.prepare("DELETE FROM notifications WHERE created_at < ?1")
-                .bind(&[ms(cutoff)])?,
-            d.prepare("DELETE FROM voice_screens WHERE accepted_at < ?1")
-                .bind(&[ms(cutoff)])?,
         ])
         .await?;
     Ok(r.iter().map(changes).sum())
-}
-
-/// The newest open job of a customer's number, to link their text to it.
-pub async fn customer_job(env: &Env, phone: &str) -> worker::Result<Option<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        job_id: String,
-    }
-    let row: Option<Row> = db(env)?
-        .prepare(
-            "SELECT job_id FROM jobs WHERE customer_phone = ?1 AND status NOT IN ('completed', 'cancelled') \
-             ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(&[s(phone)])?
-        .first(None)
-        .await?;
-    Ok(row.map(|r| r.job_id))
-}
-
-pub async fn screen_accepted(env: &Env, call_sid: &str, dispatcher_id: &str) -> worker::Result<()> {
-    db(env)?
-        .prepare("INSERT OR REPLACE INTO voice_screens (call_sid, dispatcher_id, accepted_at) VALUES (?1, ?2, ?3)")
-        .bind(&[s(call_sid), s(dispatcher_id), ms(crate::clock::now())])?
-        .run()
-        .await?;
-    Ok(())
-}
-
-pub async fn was_screened_in(env: &Env, call_sid: &str) -> worker::Result<bool> {
-    #[derive(Deserialize)]
-    struct Row {
-        #[allow(dead_code)]
-        call_sid: String,
-    }
-    let row: Option<Row> = db(env)?
-        .prepare("SELECT call_sid FROM voice_screens WHERE call_sid = ?1")
-        .bind(&[s(call_sid)])?
-        .first(None)
-        .await?;
-    Ok(row.is_some())
 }

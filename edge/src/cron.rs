@@ -1,5 +1,7 @@
-//! The cron trigger: fixes are kept 7 days, the relay's audit log 90; stale dispatchers alert.
+//! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, the relay's
+//! audit log 90; tiers whose heartbeats stopped are alerted on.
 
+use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
 
 /// What a run deleted.
@@ -12,7 +14,10 @@ pub struct Report {
 pub async fn run(env: &Env) -> worker::Result<Report> {
     let now = crate::clock::now();
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
-    let audit = crate::db::relay::delete_older_than(env, now - chrono::Duration::days(90)).await?;
+    let audit_cutoff = now - chrono::Duration::days(90);
+    let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
+        + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
+        + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
     worker::console_log!("retention: deleted {deleted} fixes (7 days) and {audit} relay rows (90 days)");
     stale_heartbeats(env, now).await?;
     Ok(Report {
@@ -23,20 +28,22 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
 
 /// Alerts when a tier that has sent heartbeats stopped: the cascade is skipping it.
 async fn stale_heartbeats(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Result<()> {
-    let (roster, _) = crate::db::relay::roster(env).await?;
-    let stale: Vec<String> = crate::db::relay::heartbeats(env)
-        .await?
-        .into_iter()
-        .filter(|(id, at)| {
-            roster.tiers.iter().any(|t| t.dispatcher_id == *id)
-                && (now - *at).num_seconds() > roster.heartbeat_stale_s as i64
+    let (roster, _) = crate::db::roster::get(env).await?;
+    let beats = crate::db::roster::heartbeats(env).await?;
+    let stale: Vec<&str> = roster
+        .tiers
+        .iter()
+        .filter(|t| {
+            beats
+                .last(&t.dispatcher_id)
+                .is_some_and(|at| roster.heartbeat_is_stale(at, now))
         })
-        .map(|(id, _)| id)
+        .map(|t| t.dispatcher_id.as_str())
         .collect();
     if !stale.is_empty() {
         crate::alerts::raise(
             env,
-            "heartbeat",
+            AlertKind::Heartbeat,
             &format!("no heartbeat from {}: skipped by the relay", stale.join(", ")),
         )
         .await;

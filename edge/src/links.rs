@@ -1,0 +1,17 @@
+//! Customers' tracking links: a track token for one job, in the page's URL.
+
+use qdn_shared::mint::TRACK_TOKEN_TTL_S;
+use qdn_shared::token::{Claims, Scope};
+
+use crate::config::Config;
+use crate::error::AppResult;
+
+pub fn track_token(cfg: &Config, job_id: &str) -> AppResult<String> {
+    let mut claims = Claims::new(Scope::Track, crate::clock::now().timestamp(), TRACK_TOKEN_TTL_S);
+    claims.job_id = Some(job_id.to_string());
+    Ok(qdn_shared::token::sign(&claims, crate::config::jwt_secret(cfg)?))
+}
+
+pub fn tracking_url(cfg: &Config, token: &str) -> String {
+    format!("{}/track?job_id={token}", cfg.public_base_url)
+}

@@ -1,0 +1,215 @@
+//! The Worker's configuration, read once from its vars and secrets (names as in the contract)
+//! into typed fields. Pure: the caller supplies the lookup, so the rules are tested natively.
+
+/// Where Twilio's REST API lives unless `TWILIO_API_BASE` says otherwise.
+pub const TWILIO_API_BASE: &str = "https://api.twilio.com";
+/// A Twilio REST call that takes longer counts as a failed send.
+pub const TWILIO_TIMEOUT_MS: u64 = 8000;
+/// The origin a local `wrangler dev` serves on when `PUBLIC_BASE_URL` is unset.
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `JWT_SECRET`: the HS256 key of every token.
+    pub jwt_secret: Option<String>,
+    pub twilio: Twilio,
+    /// `TWILIO_NUMBER`: the company number, sender of every text and shown on the page.
+    pub company_number: Option<String>,
+    /// `TWILIO_BACKUP_NUMBER`: the fallback sender.
+    pub backup_number: Option<String>,
+    /// `PUBLIC_BASE_URL`, without a trailing slash: links and webhook signatures.
+    pub public_base_url: String,
+    /// `CORS_ALLOWED_ORIGINS`, each without a trailing slash; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// `PRIMARY_`, `SECONDARY_`, `BACKUP_HANDLER_PHONE`: the roster until one is stored.
+    pub handler_phones: [(&'static str, Option<String>); 3],
+    /// `ALERT_WEBHOOK_URL`: where alerts are posted (Slack-compatible).
+    pub alert_webhook_url: Option<String>,
+    pub track_page: TrackPage,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Twilio {
+    pub account_sid: Option<String>,
+    /// Also the key of webhook signatures.
+    pub auth_token: Option<String>,
+    /// `TWILIO_API_KEY` + `TWILIO_API_SECRET`: used for REST calls instead of the auth token.
+    pub api_key: Option<(String, String)>,
+    pub api_base: String,
+    pub timeout_ms: u64,
+}
+
+/// How `/track` is served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackPage {
+    /// `TRACK_PAGE_VERSION`: serve `index-<v>.html` (an id-like name only: it lands in a path).
+    pub version: Option<String>,
+    /// `TRACK_PAGE_CANARY_PERCENT` (0-100): the share of jobs that get that version.
+    pub canary_percent: u8,
+    pub tiles: Option<Tiles>,
+}
+
+/// `TRACK_TILE_URL` and `TRACK_TILE_ATTRIBUTION`: an optional raster map background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tiles {
+    /// An http(s) `{z}/{x}/{y}` template.
+    pub url: String,
+    /// Its origin, added to the page's CSP for images.
+    pub origin: String,
+    pub attribution: String,
+}
+
+impl Config {
+    /// Reads every setting through `get`, which answers a var or secret by name; blank values
+    /// count as unset.
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Config {
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let api_key = get("TWILIO_API_KEY").zip(get("TWILIO_API_SECRET"));
+        Config {
+            jwt_secret: get("JWT_SECRET"),
+            twilio: Twilio {
+                account_sid: get("TWILIO_ACCOUNT_SID"),
+                auth_token: get("TWILIO_AUTH_TOKEN"),
+                api_key,
+                api_base: get("TWILIO_API_BASE")
+                    .unwrap_or_else(|| TWILIO_API_BASE.into())
+                    .trim_end_matches('/')
+                    .to_string(),
+                timeout_ms: get("TWILIO_TIMEOUT_MS")
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(TWILIO_TIMEOUT_MS),
+            },
+            company_number: get("TWILIO_NUMBER"),
+            backup_number: get("TWILIO_BACKUP_NUMBER"),
+            public_base_url: get("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| LOCAL_BASE_URL.into())
+                .trim_end_matches('/')
+                .to_string(),
+            cors_origins: get("CORS_ALLOWED_ORIGINS")
+                .map(|s| {
+                    s.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            handler_phones: [
+                ("primary", get("PRIMARY_HANDLER_PHONE")),
+                ("secondary", get("SECONDARY_HANDLER_PHONE")),
+                ("backup", get("BACKUP_HANDLER_PHONE")),
+            ],
+            alert_webhook_url: get("ALERT_WEBHOOK_URL"),
+            track_page: TrackPage {
+                version: get("TRACK_PAGE_VERSION").filter(|v| crate::job::valid_id(v)),
+                canary_percent: get("TRACK_PAGE_CANARY_PERCENT")
+                    .and_then(|p| p.parse::<u64>().ok())
+                    .map_or(100, |p| p.min(100) as u8),
+                tiles: get("TRACK_TILE_URL").and_then(|url| Tiles::new(url, get("TRACK_TILE_ATTRIBUTION"))),
+            },
+        }
+    }
+
+    /// The company number when it is a clean E.164 number (it is written into HTML).
+    pub fn company_number_e164(&self) -> Option<&str> {
+        self.company_number.as_deref().filter(|p| crate::phone::is_e164(p))
+    }
+
+    /// Whether a browser page at `origin` may call the API.
+    pub fn cors_allows(&self, origin: &str) -> bool {
+        self.cors_origins.iter().any(|o| o == origin || o == "*")
+    }
+}
+
+impl Tiles {
+    /// Off when the template is malformed: a broken background must never break the page.
+    fn new(url: String, attribution: Option<String>) -> Option<Tiles> {
+        let (scheme, rest) = url.split_once("://")?;
+        let ok = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
+            && !url.contains(['"', '<', '>', '\'', ' ', ';', ','])
+            && matches!(scheme, "https" | "http");
+        let origin = format!("{scheme}://{}", rest.split('/').next()?);
+        ok.then(|| Tiles {
+            url,
+            origin,
+            attribution: attribution.unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config::from_lookup(&|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        let c = config(&[]);
+        assert_eq!(c.public_base_url, LOCAL_BASE_URL);
+        assert_eq!(c.twilio.api_base, TWILIO_API_BASE);
+        assert_eq!(c.twilio.timeout_ms, 8000);
+        assert_eq!(c.track_page.canary_percent, 100);
+        assert!(c.jwt_secret.is_none() && c.cors_origins.is_empty() && c.track_page.tiles.is_none());
+    }
+
+    #[test]
+    fn values_are_trimmed_and_blank_is_unset() {
+        let c = config(&[
+            ("PUBLIC_BASE_URL", " https://quickdumpnow.com/ "),
+            ("TWILIO_NUMBER", "  "),
+            ("CORS_ALLOWED_ORIGINS", "https://a.example/, ,https://b.example"),
+            ("TWILIO_API_BASE", "http://127.0.0.1:8788/"),
+        ]);
+        assert_eq!(c.public_base_url, "https://quickdumpnow.com");
+        assert_eq!(c.company_number, None);
+        assert_eq!(c.cors_origins, ["https://a.example", "https://b.example"]);
+        assert!(c.cors_allows("https://b.example") && !c.cors_allows("https://c.example"));
+        assert_eq!(c.twilio.api_base, "http://127.0.0.1:8788");
+    }
+
+    #[test]
+    fn an_api_key_needs_both_halves() {
+        assert_eq!(config(&[("TWILIO_API_KEY", "SK1")]).twilio.api_key, None);
+        assert_eq!(
+            config(&[("TWILIO_API_KEY", "SK1"), ("TWILIO_API_SECRET", "s")])
+                .twilio
+                .api_key,
+            Some(("SK1".into(), "s".into()))
+        );
+    }
+
+    #[test]
+    fn page_versions_and_canaries_are_bounded() {
+        let c = config(&[("TRACK_PAGE_VERSION", "../x"), ("TRACK_PAGE_CANARY_PERCENT", "250")]);
+        assert_eq!(c.track_page.version, None, "a version lands in a path: ids only");
+        assert_eq!(c.track_page.canary_percent, 100);
+        let c = config(&[("TRACK_PAGE_VERSION", "v2"), ("TRACK_PAGE_CANARY_PERCENT", "x")]);
+        assert_eq!(
+            (c.track_page.version.as_deref(), c.track_page.canary_percent),
+            (Some("v2"), 100)
+        );
+    }
+
+    #[test]
+    fn tiles_only_from_a_clean_template() {
+        let c = config(&[
+            ("TRACK_TILE_URL", "https://tile.example.org/{z}/{x}/{y}.png"),
+            ("TRACK_TILE_ATTRIBUTION", "© OSM"),
+        ]);
+        let t = c.track_page.tiles.unwrap();
+        assert_eq!(
+            (t.origin.as_str(), t.attribution.as_str()),
+            ("https://tile.example.org", "© OSM")
+        );
+        for bad in [
+            "ftp://tile.example.org/{z}/{x}/{y}.png",
+            "https://tile.example.org/{z}/{x}.png",
+            "https://tile.example.org/{z}/{x}/{y}.png\"><script>",
+            "tile.example.org/{z}/{x}/{y}",
+        ] {
+            assert_eq!(config(&[("TRACK_TILE_URL", bad)]).track_page.tiles, None, "{bad}");
+        }
+    }
+}
