@@ -173,7 +173,7 @@ fn calls_ring_tier_after_tier_screened_then_take_a_voicemail() {
         "{vm}"
     );
     // The recording is relayed to the primary by SMS.
-    let rec = format!("RE{}", &message_sid()[2..]);
+    let rec = twilio::sid("RE");
     let url = format!("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{rec}");
     call(
         "/voice/recorded",

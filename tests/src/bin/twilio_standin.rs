@@ -42,7 +42,6 @@ struct State {
     /// Alerts posted to the stand-in (tests point ALERT_WEBHOOK_URL here).
     alerts: Vec<Value>,
     rules: Vec<Rule>,
-    seq: u64,
 }
 
 struct Config {
@@ -310,11 +309,7 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Re
         return twilio_error(rule.status, code, "injected failure");
     }
     let now = chrono::Utc::now();
-    let sid = {
-        let mut s = state.lock().unwrap();
-        s.seq += 1;
-        format!("SM{:032x}", (now.timestamp_millis() as u128) << 20 | s.seq as u128)
-    };
+    let sid = qdn_tests::twilio::message_sid();
     let from = get("From").unwrap_or_default();
     let msg = json!({
         "sid": sid, "account_sid": config.account_sid, "to": to, "from": from, "body": text,
@@ -334,28 +329,21 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Re
         let sid = sid.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(30));
+            let code = code.map(|c| c.to_string());
             let mut params = vec![
-                ("MessageSid".to_string(), sid.clone()),
-                ("SmsSid".to_string(), sid),
-                ("MessageStatus".to_string(), status.clone()),
-                ("SmsStatus".to_string(), status),
-                ("AccountSid".to_string(), account),
-                ("From".to_string(), from),
-                ("To".to_string(), to),
-                ("ApiVersion".to_string(), "2010-04-01".to_string()),
+                ("MessageSid", sid.as_str()),
+                ("SmsSid", &sid),
+                ("MessageStatus", &status),
+                ("SmsStatus", &status),
+                ("AccountSid", &account),
+                ("From", &from),
+                ("To", &to),
+                ("ApiVersion", "2010-04-01"),
             ];
-            if let Some(c) = code {
-                params.push(("ErrorCode".to_string(), c.to_string()));
+            if let Some(c) = &code {
+                params.push(("ErrorCode", c));
             }
-            let signature = qdn_shared::twilio::signature(&token, &cb, &params);
-            let body: String = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(params.iter())
-                .finish();
-            let _ = ureq::post(&cb)
-                .set("X-Twilio-Signature", &signature)
-                .set("Content-Type", "application/x-www-form-urlencoded")
-                .timeout(Duration::from_secs(10))
-                .send_string(&body);
+            let _ = qdn_tests::twilio::post_signed(&cb, &token, &params);
         });
     }
     json_response(201, &msg)
