@@ -62,6 +62,13 @@ pub fn create_job(trailers: &[&str], status: &str) -> (String, String) {
     )
 }
 
+/// A dispatcher's PATCH of the job.
+pub fn patch_job(job_id: &str, patch: Value) -> Resp {
+    req("PATCH", &format!("/api/jobs/{job_id}"))
+        .bearer(&dispatch())
+        .json(&patch)
+}
+
 pub fn post_fix(job_id: &str, token: &str, fix: Value) -> Resp {
     req("POST", &format!("/api/jobs/{job_id}/location"))
         .bearer(token)

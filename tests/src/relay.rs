@@ -39,6 +39,11 @@ pub fn inbound_sms(sid: &str, from: &str, body: &str) -> Resp {
     )
 }
 
+/// The dispatcher at `phone` acknowledges the relay `reference` (`#XXXX`), which ends its cascade.
+pub fn ack(phone: &str, reference: &str) -> Resp {
+    inbound_sms(&twilio::message_sid(), phone, &format!("ACK {reference}"))
+}
+
 fn ok<T>(r: Result<T, String>) -> T {
     r.unwrap_or_else(|e| panic!("the Twilio stand-in: {e}"))
 }
