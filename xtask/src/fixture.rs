@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use qdn_tests::twilio::{message_sid, Webhooks};
 use qdn_tests::DISPATCHER_PHONES;
 
 use crate::stack::{self, Options, Stack};
@@ -101,6 +102,18 @@ impl Fixture {
             eprintln!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
         })
     }
+}
+
+/// A text from `from` to the test stack's company number, signed as Twilio signs it.
+pub fn inbound_sms(base: &str, from: &str, body: &str) -> Result {
+    let hooks = Webhooks {
+        base,
+        auth_token: TEST_AUTH_TOKEN,
+    };
+    hooks
+        .inbound_sms(&message_sid(), from, TEST_COMPANY_NUMBER, body)
+        .map(|_| ())
+        .map_err(|e| format!("inbound SMS: {e}"))
 }
 
 impl Drop for Fixture {

@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use qdn_shared::token::Scope;
 use qdn_tests::standin::{reference_in, sent_to};
-use qdn_tests::twilio::{message_sid, Webhooks};
 use qdn_tests::wait::poll;
 use qdn_tests::DISPATCHER_PHONES as TIERS;
 use serde_json::json;
 
-use crate::fixture::{TEST_AUTH_TOKEN, TEST_COMPANY_NUMBER, TEST_JWT_SECRET};
+use crate::fixture::{inbound_sms, TEST_JWT_SECRET};
 use crate::seed::{expect, mint};
 use crate::stack::{Options, Stack};
 use crate::tools::Tools;
@@ -38,17 +37,6 @@ pub fn run(mut stack: Stack, s: Setup) -> (Result, Option<Stack>) {
         Ok(stack) => (resumes(&stack.base_url, s.standin, &customer), Some(stack)),
         Err(e) => (Err(format!("restarting wrangler dev: {e}")), None),
     }
-}
-
-fn inbound_sms(base: &str, from: &str, body: &str) -> Result {
-    let hooks = Webhooks {
-        base,
-        auth_token: TEST_AUTH_TOKEN,
-    };
-    hooks
-        .inbound_sms(&message_sid(), from, TEST_COMPANY_NUMBER, body)
-        .map(|_| ())
-        .map_err(|e| format!("inbound SMS: {e}"))
 }
 
 /// A roster of three tiers, 5 s to ACK, and a customer's text that reaches the primary.

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use qdn_shared::token::Scope;
-use qdn_tests::twilio::{message_sid, Webhooks};
 use qdn_tests::DISPATCHER_PHONES;
 use serde_json::{json, Value};
 
@@ -205,18 +204,12 @@ fn time_to_visible(base: &str, job: &Seeded) -> Result<Option<Duration>> {
 
 /// Time from a signed inbound SMS to the stand-in receiving the relay's first send, in ms.
 fn sms_latencies(base: &str, standin: &str, n: usize) -> Result<Vec<f64>> {
-    let hooks = Webhooks {
-        base,
-        auth_token: TEST_AUTH_TOKEN,
-    };
     let count = || qdn_tests::standin::count_to(standin, DISPATCHER_PHONES[0]);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let before = count()?;
         let t0 = Instant::now();
-        hooks
-            .inbound_sms(&message_sid(), &format!("+1555080{i:04}"), TEST_COMPANY_NUMBER, "bench")
-            .map_err(|e| format!("inbound SMS: {e}"))?;
+        inbound_sms(base, &format!("+1555080{i:04}"), "bench")?;
         while count()? <= before {
             if t0.elapsed() > Duration::from_secs(10) {
                 return Err("a relay did not reach the stand-in within 10 s".into());
