@@ -131,13 +131,7 @@ fn single_bad_fixes_get_their_own_codes() {
 #[test]
 fn a_finished_job_takes_no_fixes() {
     let (job, _) = create_job(&[], "at_site");
-    assert_eq!(
-        req("PATCH", &format!("/api/jobs/{job}"))
-            .bearer(&dispatch())
-            .json(&json!({"status": "completed"}))
-            .status,
-        200
-    );
+    assert_eq!(patch_job(&job, json!({"status": "completed"})).status, 200);
     post_fix(&job, &ingest(&job), fix(1, 0)).expect_error(409, "job_closed");
 }
 

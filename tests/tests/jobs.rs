@@ -44,11 +44,7 @@ fn a_track_token_sees_no_dispatcher_data() {
 #[test]
 fn status_follows_the_allowed_transitions() {
     let (job, track) = create_job(&[], "scheduled");
-    let patch = |status: &str| {
-        req("PATCH", &format!("/api/jobs/{job}"))
-            .bearer(&dispatch())
-            .json(&json!({"status": status}))
-    };
+    let patch = |status: &str| patch_job(&job, json!({"status": status}));
     patch("completed").expect_error(409, "invalid_transition");
     for s in ["en_route", "at_site", "en_route_next", "completed"] {
         let r = patch(s);
@@ -63,11 +59,12 @@ fn status_follows_the_allowed_transitions() {
 #[test]
 fn patch_moves_the_destination_and_trailers() {
     let (job, _) = create_job(&["TR1x"], "en_route");
-    let r = req("PATCH", &format!("/api/jobs/{job}"))
-        .bearer(&dispatch())
-        .json(&json!({
+    let r = patch_job(
+        &job,
+        json!({
             "destination": {"lat": 53.5, "lon": -2.9, "address": "New place"}, "trailer_ids": ["TR2x", "TR3x"]
-        }));
+        }),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["destination"]["address"], "New place");
@@ -79,14 +76,8 @@ fn patch_moves_the_destination_and_trailers() {
         .collect();
     t.sort();
     assert_eq!(t, vec!["TR2x", "TR3x"]);
-    req("PATCH", &format!("/api/jobs/{job}"))
-        .bearer(&dispatch())
-        .json(&json!({}))
-        .expect_error(400, "empty_patch");
-    req("PATCH", &format!("/api/jobs/{job}"))
-        .bearer(&dispatch())
-        .json(&json!({"customer_phone": "+1"}))
-        .expect_error(400, "unknown_field");
+    patch_job(&job, json!({})).expect_error(400, "empty_patch");
+    patch_job(&job, json!({"customer_phone": "+1"})).expect_error(400, "unknown_field");
     req("PATCH", "/api/jobs/job_missing_1")
         .bearer(&dispatch())
         .json(&json!({"status": "at_site"}))

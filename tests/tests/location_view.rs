@@ -25,9 +25,7 @@ fn eta_while_moving_none_when_not() {
     assert_eq!(v["trailer_count"], 1);
     assert_eq!(v["destination"]["lat"], DEST.0);
     assert!(chrono::DateTime::parse_from_rfc3339(v["updated_at"].as_str().unwrap()).is_ok());
-    req("PATCH", &format!("/api/jobs/{job}"))
-        .bearer(&dispatch())
-        .json(&json!({"status": "at_site"}));
+    patch_job(&job, json!({"status": "at_site"}));
     let v = location(&track).json();
     assert!(v["eta"].is_null() && !v["position"].is_null());
 }

@@ -11,13 +11,16 @@ fn job_for(customer: &str, status: &str) -> String {
     r.json()["job_id"].as_str().unwrap().to_string()
 }
 
+/// A dispatcher's POST /notify/sms.
+fn notify_sms(v: &serde_json::Value) -> Resp {
+    req("POST", "/notify/sms").bearer(&dispatch()).json(v)
+}
+
 #[test]
 fn notify_sms_sends_from_the_company_number() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
-    let r = req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": job, "body": "Your dumpster arrives tomorrow 8-10am"}));
+    let r = notify_sms(&json!({"job_id": job, "body": "Your dumpster arrives tomorrow 8-10am"}));
     assert_eq!(r.status, 202, "{}", r.body);
     let v = r.json();
     assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
@@ -33,9 +36,7 @@ fn a_refused_notification_falls_back_to_the_backup_number() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
     standin_rule(json!({"to": customer, "status": 503, "times": 1}));
-    let r = req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": job, "body": "fallback test"}));
+    let r = notify_sms(&json!({"job_id": job, "body": "fallback test"}));
     assert_eq!(r.status, 202, "{}", r.body);
     let a = r.json()["attempts"].as_array().unwrap().clone();
     assert_eq!(
@@ -54,9 +55,7 @@ fn a_failed_delivery_is_resent_from_the_backup_number_once() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
     standin_rule(json!({"to": customer, "callback": "failed", "callback_code": 30008, "times": 1}));
-    let r = req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": job, "body": "callback fallback"}));
+    let r = notify_sms(&json!({"job_id": job, "body": "callback fallback"}));
     assert_eq!(r.status, 202, "{}", r.body);
     let both = wait_for("the resend", 10, || {
         Some(sent_to(&customer, "callback fallback")).filter(|v| v.len() == 2)
@@ -71,18 +70,9 @@ fn a_failed_delivery_is_resent_from_the_backup_number_once() {
 fn notify_errors() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
-    req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": job, "body": ""}))
-        .expect_error(400, "invalid_body");
-    req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": job, "body": "x".repeat(1601)}))
-        .expect_error(400, "invalid_body");
-    req("POST", "/notify/sms")
-        .bearer(&dispatch())
-        .json(&json!({"job_id": "job_none", "body": "hi"}))
-        .expect_error(404, "job_not_found");
+    notify_sms(&json!({"job_id": job, "body": ""})).expect_error(400, "invalid_body");
+    notify_sms(&json!({"job_id": job, "body": "x".repeat(1601)})).expect_error(400, "invalid_body");
+    notify_sms(&json!({"job_id": "job_none", "body": "hi"})).expect_error(404, "job_not_found");
     req("POST", "/notify/sms")
         .bearer(&track(&job))
         .json(&json!({"job_id": job, "body": "hi"}))
@@ -97,13 +87,7 @@ fn notify_errors() {
 fn a_status_change_texts_the_customer_a_tracking_link() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
-    assert_eq!(
-        req("PATCH", &format!("/api/jobs/{job}"))
-            .bearer(&dispatch())
-            .json(&json!({"status": "en_route"}))
-            .status,
-        200
-    );
+    assert_eq!(patch_job(&job, json!({"status": "en_route"})).status, 200);
     let m = wait_for("the status text", 10, || {
         sent_to(&customer, "on its way").into_iter().next()
     });
@@ -119,9 +103,7 @@ fn a_status_change_texts_the_customer_a_tracking_link() {
         "the link in the text works"
     );
     // The same status again is not news.
-    req("PATCH", &format!("/api/jobs/{job}"))
-        .bearer(&dispatch())
-        .json(&json!({"status": "en_route"}));
+    patch_job(&job, json!({"status": "en_route"}));
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(sent_to(&customer, "").len(), 1);
 }
@@ -173,7 +155,7 @@ fn calls_ring_tier_after_tier_screened_then_take_a_voicemail() {
         "{vm}"
     );
     // The recording is relayed to the primary by SMS.
-    let rec = format!("RE{}", &message_sid()[2..]);
+    let rec = twilio::sid("RE");
     let url = format!("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{rec}");
     call(
         "/voice/recorded",
@@ -185,11 +167,7 @@ fn calls_ring_tier_after_tier_screened_then_take_a_voicemail() {
     );
     let m = wait_for("the voicemail relay", 10, || sent_to(&h[0], &url).into_iter().next());
     assert!(m["body"].as_str().unwrap().contains("Voicemail from +15550107777"));
-    inbound_sms(
-        &message_sid(),
-        &h[0],
-        &format!("ACK {}", reference_in(m["body"].as_str().unwrap())),
-    );
+    ack(&h[0], &reference_in(m["body"].as_str().unwrap()));
 }
 
 #[test]

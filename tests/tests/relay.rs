@@ -75,10 +75,7 @@ fn a_text_is_relayed_to_the_primary_and_an_ack_stops_the_cascade() {
         reference.starts_with('#') && (4..=9).contains(&reference.len()),
         "{reference}"
     );
-    assert_eq!(
-        inbound_sms(&message_sid(), &h[0], &format!("ACK {reference}")).status,
-        200
-    );
+    assert_eq!(ack(&h[0], &reference).status, 200);
     let m = wait_for("the ACK", 10, || relay_message(&sid).filter(|m| m["state"] == "acked"));
     assert_eq!(m["acked_by"], "primary");
     assert_eq!(m["ref"], reference.as_str());
@@ -224,16 +221,25 @@ fn an_undelivered_status_callback_escalates_at_once() {
     inbound_sms(&message_sid(), &h[1], &format!("ack {}", m["ref"].as_str().unwrap()));
 }
 
+/// A customer's text whose send to the primary the stand-in answers as `failure` says (once);
+/// the relay's entry once the secondary has been texted.
+fn failed_over_to_the_secondary(failure: serde_json::Value, text: &str) -> serde_json::Value {
+    use_test_roster();
+    let customer = customer_phone();
+    let mut rule = json!({"to": handlers()[0], "body_contains": customer, "times": 1});
+    rule.as_object_mut()
+        .unwrap()
+        .extend(failure.as_object().unwrap().clone());
+    standin_rule(rule);
+    let sid = message_sid();
+    inbound_sms(&sid, &customer, text);
+    relayed_to(&handlers()[1], &customer, 15);
+    relay_message(&sid).unwrap()
+}
+
 #[test]
 fn a_rate_limited_twilio_moves_on_after_backoff() {
-    use_test_roster();
-    let h = handlers();
-    let customer = customer_phone();
-    standin_rule(json!({"to": h[0], "body_contains": customer, "status": 429, "times": 1}));
-    let sid = message_sid();
-    inbound_sms(&sid, &customer, "too many requests upstream");
-    relayed_to(&h[1], &customer, 15);
-    let m = relay_message(&sid).unwrap();
+    let m = failed_over_to_the_secondary(json!({"status": 429}), "too many requests upstream");
     assert_eq!(
         (
             m["attempts"][0]["status"].as_str(),
@@ -242,21 +248,14 @@ fn a_rate_limited_twilio_moves_on_after_backoff() {
         (Some("failed"), Some(20429)),
         "{m}"
     );
-    inbound_sms(&message_sid(), &h[1], &format!("ACK {}", m["ref"].as_str().unwrap()));
+    ack(&handlers()[1], m["ref"].as_str().unwrap());
 }
 
 #[test]
 fn a_hung_twilio_is_a_failed_send() {
-    use_test_roster();
-    let h = handlers();
-    let customer = customer_phone();
-    standin_rule(json!({"to": h[0], "body_contains": customer, "delay_ms": 4000, "times": 1}));
-    let sid = message_sid();
-    inbound_sms(&sid, &customer, "slow twilio");
-    relayed_to(&h[1], &customer, 15);
-    let m = relay_message(&sid).unwrap();
+    let m = failed_over_to_the_secondary(json!({"delay_ms": 4000}), "slow twilio");
     assert_eq!(m["attempts"][0]["status"], "failed", "{m}");
-    inbound_sms(&message_sid(), &h[1], &format!("ACK {}", m["ref"].as_str().unwrap()));
+    ack(&handlers()[1], m["ref"].as_str().unwrap());
 }
 
 #[test]
@@ -294,7 +293,7 @@ fn a_customer_text_is_linked_to_their_open_job() {
         .to_string();
     assert!(body.contains(&format!("(job {job})")), "{body}");
     assert_eq!(relay_message(&sid).unwrap()["job_id"], job.as_str());
-    inbound_sms(&message_sid(), &handlers()[0], &format!("ACK {}", reference_in(&body)));
+    ack(&handlers()[0], &reference_in(&body));
 }
 
 #[test]

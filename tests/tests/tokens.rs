@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use qdn_shared::token::Scope;
+use qdn_shared::token::{Claims, Scope};
 use qdn_tests::*;
 use serde_json::json;
 
@@ -67,31 +67,35 @@ fn wrong_key_is_refused() {
     assert_no_leak(&r, &job);
 }
 
-#[test]
-fn expired_token_is_refused() {
+/// A track token of a real job, signed with the server's key but with `edit` made to its
+/// claims, is refused with 401 `code`.
+fn refused_when(edit: impl FnOnce(&mut Claims), code: &str) {
     let (job, _) = create_job(&[], "en_route");
     let mut c = claims(Scope::Track);
     c.job_id = Some(job);
-    c.exp = chrono::Utc::now().timestamp() - 120;
-    location(&sign(&c)).expect_error(401, "token_expired");
+    edit(&mut c);
+    location(&sign(&c)).expect_error(401, code);
+}
+
+#[test]
+fn expired_token_is_refused() {
+    refused_when(|c| c.exp = chrono::Utc::now().timestamp() - 120, "token_expired");
 }
 
 #[test]
 fn future_nbf_is_refused() {
-    let (job, _) = create_job(&[], "en_route");
-    let mut c = claims(Scope::Track);
-    c.job_id = Some(job);
-    c.nbf = Some(chrono::Utc::now().timestamp() + 600);
-    location(&sign(&c)).expect_error(401, "token_not_yet_valid");
+    refused_when(
+        |c| c.nbf = Some(chrono::Utc::now().timestamp() + 600),
+        "token_not_yet_valid",
+    );
 }
 
 #[test]
 fn wrong_audience_is_refused() {
-    let (job, _) = create_job(&[], "en_route");
-    let mut c = claims(Scope::Track);
-    c.job_id = Some(job);
-    c.aud = Some(qdn_shared::token::Audience::One("someone-else".into()));
-    location(&sign(&c)).expect_error(401, "token_audience");
+    refused_when(
+        |c| c.aud = Some(qdn_shared::token::Audience::One("someone-else".into())),
+        "token_audience",
+    );
 }
 
 #[test]

@@ -1,18 +1,14 @@
 //! `cargo xtask dev`: set up, build, seed, serve, print how to use it; Ctrl-C stops it all.
 
-use crate::seed::{self, DEMO_DEVICE, DEMO_JOB};
+use crate::seed::{self, Demo, DEMO_DEVICE, DEMO_JOB};
 use crate::stack::{self, Options, Stack};
+use crate::standin::{Account, Standin};
 use crate::util::{read_vars, root, step, Result};
 
 pub fn run() -> Result {
     let tools = crate::tools::ensure()?;
     crate::build::all(&tools)?;
-    let vars_path = root().join(".dev.vars");
-    if !vars_path.exists() {
-        step("creating .dev.vars from .dev.vars.example");
-        std::fs::copy(root().join(".dev.vars.example"), &vars_path).map_err(|e| e.to_string())?;
-    }
-    let vars = read_vars(&vars_path);
+    let vars = dev_vars()?;
     let var = |k: &str| {
         vars.iter()
             .find(|(n, _)| n == k)
@@ -32,48 +28,69 @@ pub fn run() -> Result {
     if public.is_empty() || public.contains("127.0.0.1") || public.contains("localhost") {
         overrides.push(("PUBLIC_BASE_URL".to_string(), format!("http://127.0.0.1:{port}")));
     }
-    // A local TWILIO_API_BASE means the stand-in: it prints every text the relay sends.
-    let twilio_base = var("TWILIO_API_BASE");
-    let local_port = twilio_base
-        .strip_prefix("http://127.0.0.1:")
-        .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok());
-    let _standin = match local_port {
-        Some(p) => {
-            let (sid, token, key, secret) = (
-                var("TWILIO_ACCOUNT_SID"),
-                var("TWILIO_AUTH_TOKEN"),
-                var("TWILIO_API_KEY"),
-                var("TWILIO_API_SECRET"),
-            );
-            let account = crate::standin::Account {
-                sid: &sid,
-                token: &token,
-                api_key: &key,
-                api_secret: &secret,
-            };
-            let s = crate::standin::Standin::start(p, &account, false)?;
-            if var("ALERT_WEBHOOK_URL").is_empty() {
-                overrides.push((
-                    "ALERT_WEBHOOK_URL".to_string(),
-                    format!("{}/_standin/alerts", s.base_url),
-                ));
-            }
-            Some(s)
-        }
-        None => None,
+    let standin = local_standin(&var, &mut overrides)?;
+    let options = Options {
+        port,
+        persist: &persist,
+        vars: &overrides,
+        log: None,
+        devtools: false,
     };
-    let mut stack = Stack::start(
-        &tools,
-        Options {
-            port,
-            persist: &persist,
-            vars: &overrides,
-            log: None,
-            devtools: false,
-        },
-    )?;
+    let mut stack = Stack::start(&tools, options)?;
+    stop_all_on_ctrl_c(&stack, standin.as_ref())?;
+    step("seeding demo data");
+    let base = stack.base_url.clone();
+    let demo = seed::demo(&base, &secret, &vars)?;
+    print_usage(&base, &demo);
+    stack.wait();
+    Ok(())
+}
+
+/// `.dev.vars`, made from `.dev.vars.example` the first time.
+fn dev_vars() -> Result<Vec<(String, String)>> {
+    let path = root().join(".dev.vars");
+    if !path.exists() {
+        step("creating .dev.vars from .dev.vars.example");
+        std::fs::copy(root().join(".dev.vars.example"), &path).map_err(|e| e.to_string())?;
+    }
+    Ok(read_vars(&path))
+}
+
+/// A local TWILIO_API_BASE means the stand-in: it prints every text the relay sends. Its
+/// alerts endpoint takes the stack's alerts unless `.dev.vars` names another.
+fn local_standin(var: &dyn Fn(&str) -> String, overrides: &mut Vec<(String, String)>) -> Result<Option<Standin>> {
+    let twilio_base = var("TWILIO_API_BASE");
+    let Some(port) = twilio_base
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
+    else {
+        return Ok(None);
+    };
+    let (sid, token, key, secret) = (
+        var("TWILIO_ACCOUNT_SID"),
+        var("TWILIO_AUTH_TOKEN"),
+        var("TWILIO_API_KEY"),
+        var("TWILIO_API_SECRET"),
+    );
+    let account = Account {
+        sid: &sid,
+        token: &token,
+        api_key: &key,
+        api_secret: &secret,
+    };
+    let s = Standin::start(port, &account, false)?;
+    if var("ALERT_WEBHOOK_URL").is_empty() {
+        overrides.push((
+            "ALERT_WEBHOOK_URL".to_string(),
+            format!("{}/_standin/alerts", s.base_url),
+        ));
+    }
+    Ok(Some(s))
+}
+
+fn stop_all_on_ctrl_c(stack: &Stack, standin: Option<&Standin>) -> Result {
     let pid = stack.pid();
-    let standin_pid = _standin.as_ref().map(|s| s.pid());
+    let standin_pid = standin.map(|s| s.pid());
     ctrlc::set_handler(move || {
         stack::kill_group(pid);
         if let Some(p) = standin_pid {
@@ -81,11 +98,10 @@ pub fn run() -> Result {
         }
         std::process::exit(0);
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
 
-    step("seeding demo data");
-    let base = stack.base_url.clone();
-    let demo = seed::demo(&base, &secret, &vars)?;
+fn print_usage(base: &str, demo: &Demo) {
     println!(
         "\n\x1b[1mQDN stack running at {base}\x1b[0m\n\n\
          Tracking page (demo job, en route):\n  {base}/track?job_id={track}\n\n\
@@ -104,6 +120,4 @@ pub fn run() -> Result {
         lat = demo.next_fix.0,
         lon = demo.next_fix.1,
     );
-    stack.wait();
-    Ok(())
 }

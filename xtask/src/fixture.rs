@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use qdn_tests::twilio::{message_sid, Webhooks};
+use qdn_tests::DISPATCHER_PHONES;
+
 use crate::stack::{self, Options, Stack};
 use crate::standin::{Account, Standin};
 use crate::tools::Tools;
@@ -14,7 +17,6 @@ pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
 pub const TEST_BACKUP_NUMBER: &str = "+15550100009";
 pub const TEST_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
-pub const TEST_HANDLERS: [&str; 3] = ["+15550100101", "+15550100102", "+15550100103"];
 
 pub struct Fixture {
     name: String,
@@ -56,9 +58,9 @@ impl Fixture {
             ("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN),
             ("TWILIO_API_BASE", standin.base_url.as_str()),
             ("TWILIO_TIMEOUT_MS", "1500"),
-            ("PRIMARY_HANDLER_PHONE", TEST_HANDLERS[0]),
-            ("SECONDARY_HANDLER_PHONE", TEST_HANDLERS[1]),
-            ("BACKUP_HANDLER_PHONE", TEST_HANDLERS[2]),
+            ("PRIMARY_HANDLER_PHONE", DISPATCHER_PHONES[0]),
+            ("SECONDARY_HANDLER_PHONE", DISPATCHER_PHONES[1]),
+            ("BACKUP_HANDLER_PHONE", DISPATCHER_PHONES[2]),
             ("ALERT_WEBHOOK_URL", alerts.as_str()),
             ("TRACK_PAGE_VERSION", ""),
             ("TRACK_TILE_URL", tiles.as_str()),
@@ -100,6 +102,18 @@ impl Fixture {
             eprintln!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
         })
     }
+}
+
+/// A text from `from` to the test stack's company number, signed as Twilio signs it.
+pub fn inbound_sms(base: &str, from: &str, body: &str) -> Result {
+    let hooks = Webhooks {
+        base,
+        auth_token: TEST_AUTH_TOKEN,
+    };
+    hooks
+        .inbound_sms(&message_sid(), from, TEST_COMPANY_NUMBER, body)
+        .map(|_| ())
+        .map_err(|e| format!("inbound SMS: {e}"))
 }
 
 impl Drop for Fixture {

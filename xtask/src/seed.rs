@@ -2,7 +2,8 @@
 //! trail of fixes replayed from a real trip (shared/testdata), ending now.
 
 use chrono::{Duration, Utc};
-use qdn_shared::token::{self, Claims, Scope};
+use qdn_shared::token::Scope;
+use qdn_tests::{tokens, DISPATCHER_PHONES};
 use serde_json::{json, Value};
 
 use crate::util::{root, Result};
@@ -19,11 +20,12 @@ pub struct Demo {
     pub next_fix: (f64, f64),
 }
 
+/// A token for `scope` (and `job`) whose `sub` names xtask; the Worker carries it over into
+/// tokens minted with it.
 pub fn mint(secret: &str, scope: Scope, job: Option<&str>, ttl_s: i64) -> String {
-    let mut c = Claims::new(scope, Utc::now().timestamp(), ttl_s);
-    c.job_id = job.map(str::to_string);
+    let mut c = tokens::claims(scope, job, ttl_s);
     c.sub = Some("xtask".into());
-    token::sign(&c, secret.as_bytes())
+    tokens::sign(secret, &c)
 }
 
 pub fn call(method: &str, url: &str, bearer: &str, body: Value) -> Result<(u16, Value)> {
@@ -92,6 +94,22 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
         "registering the demo trailer",
     )?;
     let (fixes, dest) = real_trip();
+    put_job_on_the_road(base, &dispatch, dest)?;
+    let ingest = mint(secret, Scope::Ingest, Some(DEMO_JOB), 30 * 24 * 3600);
+    post_trail(base, &ingest, &fixes)?;
+    store_roster(base, &dispatch, vars)?;
+    Ok(Demo {
+        track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
+        dispatch_token: dispatch,
+        ingest_token: ingest,
+        next_fix: fixes.last().map_or(dest, |(_, lat, lon)| {
+            (lat + (dest.0 - lat) / 3.0, lon + (dest.1 - lon) / 3.0)
+        }),
+    })
+}
+
+/// Creates the demo job en route to `dest`, or puts the one kept from an earlier run back on the road.
+fn put_job_on_the_road(base: &str, dispatch: &str, dest: (f64, f64)) -> Result {
     let job = json!({
         "job_id": DEMO_JOB,
         "customer_name": "Demo Customer",
@@ -100,20 +118,24 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
         "trailer_ids": [DEMO_TRAILER],
         "status": "en_route",
     });
-    let (status, body) = call("POST", &format!("{base}/api/jobs"), &dispatch, job)?;
+    let (status, body) = call("POST", &format!("{base}/api/jobs"), dispatch, job)?;
     match status {
         201 => {}
         409 => {
             // Kept from an earlier run: put it back on the road.
             let patch = json!({ "status": "en_route", "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" } });
-            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), &dispatch, patch)?;
+            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), dispatch, patch)?;
             if s != 200 {
                 eprintln!("    note: the stored demo job could not be reset ({s} {b}); seed a fresh state with `rm -rf .wrangler/state`");
             }
         }
         _ => return Err(format!("creating the demo job: {status} {body}")),
     }
-    let ingest = mint(secret, Scope::Ingest, Some(DEMO_JOB), 30 * 24 * 3600);
+    Ok(())
+}
+
+/// The trail's fixes, re-timed to end now.
+fn post_trail(base: &str, ingest: &str, fixes: &Stretch) -> Result {
     let now = Utc::now();
     let batch: Vec<Value> = fixes
         .iter()
@@ -123,34 +145,32 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
     expect(
         "POST",
         &format!("{base}/api/jobs/{DEMO_JOB}/location"),
-        &ingest,
+        ingest,
         trail,
         202,
         "posting the demo trail",
     )?;
+    Ok(())
+}
+
+/// The demo roster: the handler phones of `.dev.vars`, else the test dispatchers'.
+fn store_roster(base: &str, dispatch: &str, vars: &[(String, String)]) -> Result {
     let phone = |name: &str, default: &str| handler(vars, name).unwrap_or_else(|| default.to_string());
     let roster = json!({
         "tiers": [
-            {"dispatcher_id": "primary", "name": "Primary dispatcher", "phone": phone("PRIMARY_HANDLER_PHONE", "+15550100101")},
-            {"dispatcher_id": "secondary", "name": "Secondary dispatcher", "phone": phone("SECONDARY_HANDLER_PHONE", "+15550100102")},
-            {"dispatcher_id": "backup", "name": "Backup dispatcher", "phone": phone("BACKUP_HANDLER_PHONE", "+15550100103")},
+            {"dispatcher_id": "primary", "name": "Primary dispatcher", "phone": phone("PRIMARY_HANDLER_PHONE", DISPATCHER_PHONES[0])},
+            {"dispatcher_id": "secondary", "name": "Secondary dispatcher", "phone": phone("SECONDARY_HANDLER_PHONE", DISPATCHER_PHONES[1])},
+            {"dispatcher_id": "backup", "name": "Backup dispatcher", "phone": phone("BACKUP_HANDLER_PHONE", DISPATCHER_PHONES[2])},
         ],
         "ack_timeout_s": 30, "backoff_s": [2, 4, 8], "heartbeat_stale_s": 600,
     });
     expect(
         "PUT",
         &format!("{base}/api/relay/roster"),
-        &dispatch,
+        dispatch,
         roster,
         200,
         "storing the demo roster",
     )?;
-    Ok(Demo {
-        track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
-        dispatch_token: dispatch,
-        ingest_token: ingest,
-        next_fix: fixes.last().map_or(dest, |(_, lat, lon)| {
-            (lat + (dest.0 - lat) / 3.0, lon + (dest.1 - lon) / 3.0)
-        }),
-    })
+    Ok(())
 }

@@ -71,23 +71,3 @@ impl Drop for Standin {
         self.stop();
     }
 }
-
-/// Posts an inbound SMS to the stack's `/sms/inbound` the way Twilio does: form-encoded and
-/// signed with the account's auth token over the URL and the sorted parameters.
-pub fn inbound_sms(base: &str, auth_token: &str, sid: &str, from: &str, body: &str) -> Result {
-    let url = format!("{base}/sms/inbound");
-    let params: Vec<(String, String)> = [("MessageSid", sid), ("From", from), ("Body", body)]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let sig = qdn_shared::twilio::signature(auth_token, &url, &params);
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter())
-        .finish();
-    ureq::post(&url)
-        .set("X-Twilio-Signature", &sig)
-        .set("Content-Type", "application/x-www-form-urlencoded")
-        .send_string(&form)
-        .map_err(|e| format!("inbound SMS: {e}"))?;
-    Ok(())
-}

@@ -75,7 +75,30 @@ pub fn run(args: &[String]) -> Result {
     let started = std::time::Instant::now();
     let tools = crate::tools::ensure()?;
     let mut t = Tally::default();
+    static_checks(&mut t);
+    t.suite(
+        "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
+        cargo()
+            .args(["test", "-q", "-p", "qdn-shared", "-p", "qdn-track-ui"])
+            .current_dir(root()),
+    );
+    let built = crate::build::all(&tools);
+    let build_ok = built.is_ok();
+    t.check("build", built);
+    if build_ok {
+        if let Err(e) = against_stack(&tools, &mut t, args) {
+            t.check("stack", Err(e));
+        }
+    }
+    report(&t, started);
+    if t.failed > 0 {
+        return Err(format!("{} failed", t.failed));
+    }
+    Ok(())
+}
 
+/// `cargo fmt --check`, and clippy `-D warnings` on the native and the wasm32 crates.
+fn static_checks(t: &mut Tally) {
     step("cargo fmt --check");
     t.check(
         "fmt",
@@ -105,22 +128,10 @@ pub fn run(args: &[String]) -> Result {
         };
         t.check(name, crate::util::run(c.args(["--", "-D", "warnings"])));
     }
-    t.suite(
-        "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
-        cargo()
-            .args(["test", "-q", "-p", "qdn-shared", "-p", "qdn-track-ui"])
-            .current_dir(root()),
-    );
+}
 
-    let built = crate::build::all(&tools);
-    let build_ok = built.is_ok();
-    t.check("build", built);
-    if build_ok {
-        if let Err(e) = against_stack(&tools, &mut t, args) {
-            t.check("stack", Err(e));
-        }
-    }
-
+/// The failures, the wasm sizes, and last the tally line.
+fn report(t: &Tally, started: std::time::Instant) {
     eprintln!();
     for f in &t.failures {
         eprintln!("FAILED {f}");
@@ -135,10 +146,6 @@ pub fn run(args: &[String]) -> Result {
     }
     eprintln!("cargo xtask test took {:.0}s", started.elapsed().as_secs_f64());
     println!("{} passed, {} failed", t.passed, t.failed);
-    if t.failed > 0 {
-        return Err(format!("{} failed", t.failed));
-    }
-    Ok(())
 }
 
 /// The stack's whole output never shows a secret or a token (tokens start `eyJ`, the base64 of
@@ -204,22 +211,26 @@ fn schemathesis(st: &std::path::Path, base: &str) -> Result {
     Ok(())
 }
 
-fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {
-    let fx = Fixture::new(tools, "test")?;
-    let stack = fx.start(tools)?;
-    let (base, standin, log) = (&fx.base, &fx.standin, &fx.log);
-    let env = [
-        ("QDN_BASE_URL", base.clone()),
+/// What the HTTP and browser tests need to know of the stack (see `qdn_tests`).
+fn test_env(fx: &Fixture) -> Vec<(&'static str, String)> {
+    vec![
+        ("QDN_BASE_URL", fx.base.clone()),
         ("QDN_JWT_SECRET", TEST_JWT_SECRET.into()),
         ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()),
         ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()),
         ("QDN_BACKUP_NUMBER", TEST_BACKUP_NUMBER.into()),
-        ("QDN_TWILIO_BASE", standin.base_url.clone()),
+        ("QDN_TWILIO_BASE", fx.standin.base_url.clone()),
         ("QDN_TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID.into()),
         ("QDN_TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN.into()),
-        ("QDN_HANDLERS", TEST_HANDLERS.join(",")),
-        ("QDN_WRANGLER_LOG", log.display().to_string()),
-    ];
+        ("QDN_HANDLERS", qdn_tests::DISPATCHER_PHONES.join(",")),
+        ("QDN_WRANGLER_LOG", fx.log.display().to_string()),
+    ]
+}
+
+fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {
+    let fx = Fixture::new(tools, "test")?;
+    let stack = fx.start(tools)?;
+    let env = test_env(&fx);
     t.suite(
         "HTTP tests (tests/, against wrangler dev)",
         cargo()
@@ -239,7 +250,7 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     match crate::tools::schemathesis() {
         Ok(st) => t.check(
             "schemathesis (openapi.yaml against wrangler dev)",
-            schemathesis(&st, base),
+            schemathesis(&st, &fx.base),
         ),
         Err(e) => t.check("schemathesis", Err(e)),
     }
@@ -257,14 +268,11 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     let setup = crate::restart::Setup {
         tools,
         options: fx.options(),
-        standin: &standin.base_url,
-        auth_token: TEST_AUTH_TOKEN,
-        jwt_secret: TEST_JWT_SECRET,
-        handlers: TEST_HANDLERS,
+        standin: &fx.standin.base_url,
     };
     let (restarted, stack) = crate::restart::run(stack, setup);
     t.check("restart in the middle of a cascade", restarted);
     drop(stack);
-    t.check("no secret or token in the wrangler dev output", no_secrets_in(log));
+    t.check("no secret or token in the wrangler dev output", no_secrets_in(&fx.log));
     Ok(())
 }

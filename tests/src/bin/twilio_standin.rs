@@ -42,7 +42,6 @@ struct State {
     /// Alerts posted to the stand-in (tests point ALERT_WEBHOOK_URL here).
     alerts: Vec<Value>,
     rules: Vec<Rule>,
-    seq: u64,
 }
 
 struct Config {
@@ -100,17 +99,26 @@ fn main() {
     }
 }
 
-fn json_response(status: u16, v: &Value) -> Response<std::io::Cursor<Vec<u8>>> {
+fn json_response(status: u16, v: &Value) -> Answer {
     Response::from_data(v.to_string().into_bytes())
         .with_status_code(status)
         .with_header(Header::from_bytes("Content-Type", "application/json").unwrap())
 }
 
-fn twilio_error(status: u16, code: u32, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+fn twilio_error(status: u16, code: u32, message: &str) -> Answer {
     json_response(
         status,
         &json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status}),
     )
+}
+
+type Answer = Response<std::io::Cursor<Vec<u8>>>;
+
+fn header(req: &Request, name: &'static str) -> Option<String> {
+    req.headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.to_string())
 }
 
 fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
@@ -119,79 +127,15 @@ fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
     let mut body = Vec::new();
     let _ = req.as_reader().take(1 << 20).read_to_end(&mut body);
     let method = req.method().clone();
-    let auth = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))
-        .map(|h| h.value.to_string());
-    let ctype = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.to_string())
-        .unwrap_or_default();
-    let resp = match (&method, path) {
-        (Method::Get, "/healthz") => json_response(200, &json!({"ok": true})),
-        (Method::Get, "/_standin/sent") => {
-            let to = form(query.as_bytes())
-                .into_iter()
-                .find(|(k, _)| k == "to")
-                .map(|(_, v)| v);
-            let s = state.lock().unwrap();
-            let list: Vec<&Value> = s
-                .sent
-                .iter()
-                .filter(|m| to.as_ref().is_none_or(|t| m["to"] == t.as_str()))
-                .collect();
-            json_response(200, &json!(list))
-        }
-        (Method::Get, "/_standin/count") => {
-            let to = form(query.as_bytes())
-                .into_iter()
-                .find(|(k, _)| k == "to")
-                .map(|(_, v)| v);
-            let s = state.lock().unwrap();
-            let n = s
-                .sent
-                .iter()
-                .filter(|m| to.as_ref().is_none_or(|t| m["to"] == t.as_str()))
-                .count();
-            json_response(200, &json!({"count": n}))
-        }
-        (Method::Post, "/_standin/rules") => {
-            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-            let rule = Rule {
-                to: v["to"].as_str().map(str::to_string),
-                body_contains: v["body_contains"].as_str().map(str::to_string),
-                status: v["status"].as_u64().unwrap_or(201) as u16,
-                code: v["code"].as_u64().map(|c| c as u32),
-                times: v["times"].as_u64().unwrap_or(0) as u32,
-                delay_ms: v["delay_ms"].as_u64().unwrap_or(0),
-                callback: v["callback"].as_str().map(str::to_string),
-                callback_code: v["callback_code"].as_u64().map(|c| c as u32),
-            };
-            state.lock().unwrap().rules.push(rule);
-            json_response(201, &json!({"ok": true}))
-        }
-        (Method::Post, "/_standin/alerts") => {
-            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-            if !config.quiet {
-                println!("twilio stand-in: ALERT {}", v["text"].as_str().unwrap_or_default());
-            }
-            state.lock().unwrap().alerts.push(v);
-            json_response(200, &json!({"ok": true}))
-        }
-        (Method::Get, "/_standin/alerts") => json_response(200, &json!(state.lock().unwrap().alerts)),
-        (Method::Delete, "/_standin/rules") => {
-            state.lock().unwrap().rules.clear();
-            json_response(200, &json!({"ok": true}))
-        }
-        _ => match messages_path(path) {
+    let answer = match control(&method, path, query, &body, state, config) {
+        Some(a) => a,
+        None => match messages_path(path) {
             Some(account) => {
+                let auth = header(&req, "Authorization");
                 if !authorized(auth.as_deref(), config) || account != config.account_sid {
                     twilio_error(401, 20003, "Authenticate")
                 } else if method == Method::Post {
-                    create(&body, &ctype, state, config)
+                    create(&body, &header(&req, "Content-Type").unwrap_or_default(), state, config)
                 } else if method == Method::Get {
                     list(query, state)
                 } else {
@@ -201,7 +145,72 @@ fn handle(mut req: Request, state: &Mutex<State>, config: &Config) {
             None => twilio_error(404, 20404, "The requested resource was not found"),
         },
     };
-    let _ = req.respond(resp);
+    let _ = req.respond(answer);
+}
+
+/// The health check and the test controls (`/_standin/…`); None for Twilio's API.
+fn control(
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    state: &Mutex<State>,
+    config: &Config,
+) -> Option<Answer> {
+    let ok = |status| json_response(status, &json!({"ok": true}));
+    Some(match (method, path) {
+        (Method::Get, "/healthz") => ok(200),
+        (Method::Get, "/_standin/sent") => json_response(200, &json!(sent_to(&state.lock().unwrap(), query))),
+        (Method::Get, "/_standin/count") => {
+            json_response(200, &json!({"count": sent_to(&state.lock().unwrap(), query).len()}))
+        }
+        (Method::Post, "/_standin/rules") => {
+            let rule = Rule::from_json(&serde_json::from_slice(body).unwrap_or_default());
+            state.lock().unwrap().rules.push(rule);
+            ok(201)
+        }
+        (Method::Post, "/_standin/alerts") => {
+            let v: Value = serde_json::from_slice(body).unwrap_or_default();
+            if !config.quiet {
+                println!("twilio stand-in: ALERT {}", v["text"].as_str().unwrap_or_default());
+            }
+            state.lock().unwrap().alerts.push(v);
+            ok(200)
+        }
+        (Method::Get, "/_standin/alerts") => json_response(200, &json!(state.lock().unwrap().alerts)),
+        (Method::Delete, "/_standin/rules") => {
+            state.lock().unwrap().rules.clear();
+            ok(200)
+        }
+        _ => return None,
+    })
+}
+
+/// The sends, oldest first; only those to the query's `to` when it has one.
+fn sent_to<'a>(s: &'a State, query: &str) -> Vec<&'a Value> {
+    let to = form(query.as_bytes())
+        .into_iter()
+        .find(|(k, _)| k == "to")
+        .map(|(_, v)| v);
+    s.sent
+        .iter()
+        .filter(|m| to.as_ref().is_none_or(|t| m["to"] == t.as_str()))
+        .collect()
+}
+
+impl Rule {
+    fn from_json(v: &Value) -> Rule {
+        Rule {
+            to: v["to"].as_str().map(str::to_string),
+            body_contains: v["body_contains"].as_str().map(str::to_string),
+            status: v["status"].as_u64().unwrap_or(201) as u16,
+            code: v["code"].as_u64().map(|c| c as u32),
+            times: v["times"].as_u64().unwrap_or(0) as u32,
+            delay_ms: v["delay_ms"].as_u64().unwrap_or(0),
+            callback: v["callback"].as_str().map(str::to_string),
+            callback_code: v["callback_code"].as_u64().map(|c| c as u32),
+        }
+    }
 }
 
 fn messages_path(path: &str) -> Option<&str> {
@@ -231,74 +240,17 @@ fn authorized(header: Option<&str>, c: &Config) -> bool {
         || (Some(user) == c.api_key.as_deref() && Some(pass) == c.api_secret.as_deref())
 }
 
-fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Response<std::io::Cursor<Vec<u8>>> {
+fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Answer {
     if !ctype.starts_with("application/x-www-form-urlencoded") {
         return twilio_error(400, 20001, "Content-Type must be application/x-www-form-urlencoded");
     }
     let params = form(body);
-    for (k, v) in &params {
-        match config.fields.get(k) {
-            None => return twilio_error(400, 20001, &format!("Unknown parameter: {k}")),
-            Some((ty, _)) if ty == "boolean" && v != "true" && v != "false" => {
-                return twilio_error(400, 20001, &format!("{k} must be true or false"))
-            }
-            Some((ty, _)) if ty == "integer" && v.parse::<i64>().is_err() => {
-                return twilio_error(400, 20001, &format!("{k} must be an integer"))
-            }
-            _ => {}
-        }
+    if let Some(refused) = refusal(&params, config) {
+        return refused;
     }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    for (name, (_, required)) in &config.fields {
-        if *required && get(name).is_none() {
-            return twilio_error(400, 21604, &format!("A '{name}' phone number is required."));
-        }
-    }
-    let to = get("To").unwrap_or_default();
-    if !qdn_shared::phone::is_e164(&to) {
-        return twilio_error(
-            400,
-            21211,
-            &format!("The 'To' number {to} is not a valid phone number."),
-        );
-    }
-    if get("From").is_none() && get("MessagingServiceSid").is_none() {
-        return twilio_error(
-            400,
-            21603,
-            "A 'From' or 'MessagingServiceSid' parameter is required to send a message.",
-        );
-    }
-    let text = get("Body").unwrap_or_default();
-    if text.is_empty() && get("MediaUrl").is_none() && get("ContentSid").is_none() {
-        return twilio_error(400, 21602, "Message body is required.");
-    }
-    if text.chars().count() > 1600 {
-        return twilio_error(
-            400,
-            21617,
-            "The concatenated message body exceeds the 1600 character limit.",
-        );
-    }
-    let rule = {
-        let mut s = state.lock().unwrap();
-        let i = s.rules.iter().position(|r| {
-            r.to.as_ref().is_none_or(|t| *t == to) && r.body_contains.as_ref().is_none_or(|b| text.contains(b.as_str()))
-        });
-        i.map(|i| {
-            let r = s.rules[i].clone();
-            if r.times == 1 {
-                s.rules.remove(i);
-            } else if r.times > 1 {
-                s.rules[i].times -= 1;
-            }
-            r
-        })
-    }
-    .unwrap_or(Rule {
-        status: 201,
-        ..Rule::default()
-    });
+    let (to, text) = (get("To").unwrap_or_default(), get("Body").unwrap_or_default());
+    let rule = take_rule(state, &to, &text);
     if rule.delay_ms > 0 {
         std::thread::sleep(Duration::from_millis(rule.delay_ms));
     }
@@ -310,11 +262,7 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Re
         return twilio_error(rule.status, code, "injected failure");
     }
     let now = chrono::Utc::now();
-    let sid = {
-        let mut s = state.lock().unwrap();
-        s.seq += 1;
-        format!("SM{:032x}", (now.timestamp_millis() as u128) << 20 | s.seq as u128)
-    };
+    let sid = qdn_tests::twilio::message_sid();
     let from = get("From").unwrap_or_default();
     let msg = json!({
         "sid": sid, "account_sid": config.account_sid, "to": to, "from": from, "body": text,
@@ -326,42 +274,123 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> Re
         println!("twilio stand-in: SMS {from} → {to}: {text}");
     }
     state.lock().unwrap().sent.push(msg.clone());
-    if let Some(cb) = get("StatusCallback") {
-        let status = rule.callback.clone().unwrap_or_else(|| "delivered".into());
-        let code = rule.callback_code;
-        let token = config.auth_token.clone();
-        let account = config.account_sid.clone();
-        let sid = sid.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(30));
-            let mut params = vec![
-                ("MessageSid".to_string(), sid.clone()),
-                ("SmsSid".to_string(), sid),
-                ("MessageStatus".to_string(), status.clone()),
-                ("SmsStatus".to_string(), status),
-                ("AccountSid".to_string(), account),
-                ("From".to_string(), from),
-                ("To".to_string(), to),
-                ("ApiVersion".to_string(), "2010-04-01".to_string()),
-            ];
-            if let Some(c) = code {
-                params.push(("ErrorCode".to_string(), c.to_string()));
-            }
-            let signature = qdn_shared::twilio::signature(&token, &cb, &params);
-            let body: String = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(params.iter())
-                .finish();
-            let _ = ureq::post(&cb)
-                .set("X-Twilio-Signature", &signature)
-                .set("Content-Type", "application/x-www-form-urlencoded")
-                .timeout(Duration::from_secs(10))
-                .send_string(&body);
-        });
+    if let Some(url) = get("StatusCallback") {
+        let callback = Callback {
+            url,
+            status: rule.callback.clone().unwrap_or_else(|| "delivered".into()),
+            code: rule.callback_code,
+            sid,
+            from,
+            to,
+        };
+        callback.send_soon(config);
     }
     json_response(201, &msg)
 }
 
-fn list(query: &str, state: &Mutex<State>) -> Response<std::io::Cursor<Vec<u8>>> {
+/// Twilio's answer to a send it refuses: an unknown or mistyped field, a missing one, a bad
+/// number, no sender, no body, or a body too long.
+fn refusal(params: &[(String, String)], config: &Config) -> Option<Answer> {
+    for (k, v) in params {
+        match config.fields.get(k) {
+            None => return Some(twilio_error(400, 20001, &format!("Unknown parameter: {k}"))),
+            Some((ty, _)) if ty == "boolean" && v != "true" && v != "false" => {
+                return Some(twilio_error(400, 20001, &format!("{k} must be true or false")))
+            }
+            Some((ty, _)) if ty == "integer" && v.parse::<i64>().is_err() => {
+                return Some(twilio_error(400, 20001, &format!("{k} must be an integer")))
+            }
+            _ => {}
+        }
+    }
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    for (name, (_, required)) in &config.fields {
+        if *required && get(name).is_none() {
+            return Some(twilio_error(
+                400,
+                21604,
+                &format!("A '{name}' phone number is required."),
+            ));
+        }
+    }
+    let to = get("To").unwrap_or_default();
+    if !qdn_shared::phone::is_e164(&to) {
+        let message = format!("The 'To' number {to} is not a valid phone number.");
+        return Some(twilio_error(400, 21211, &message));
+    }
+    if get("From").is_none() && get("MessagingServiceSid").is_none() {
+        let message = "A 'From' or 'MessagingServiceSid' parameter is required to send a message.";
+        return Some(twilio_error(400, 21603, message));
+    }
+    let text = get("Body").unwrap_or_default();
+    if text.is_empty() && get("MediaUrl").is_none() && get("ContentSid").is_none() {
+        return Some(twilio_error(400, 21602, "Message body is required."));
+    }
+    if text.chars().count() > 1600 {
+        let message = "The concatenated message body exceeds the 1600 character limit.";
+        return Some(twilio_error(400, 21617, message));
+    }
+    None
+}
+
+/// The first rule for this send (used up when its `times` run out), or a plain success.
+fn take_rule(state: &Mutex<State>, to: &str, text: &str) -> Rule {
+    let mut s = state.lock().unwrap();
+    let i = s.rules.iter().position(|r| {
+        r.to.as_ref().is_none_or(|t| t == to) && r.body_contains.as_ref().is_none_or(|b| text.contains(b.as_str()))
+    });
+    let Some(i) = i else {
+        return Rule {
+            status: 201,
+            ..Rule::default()
+        };
+    };
+    let r = s.rules[i].clone();
+    if r.times == 1 {
+        s.rules.remove(i);
+    } else if r.times > 1 {
+        s.rules[i].times -= 1;
+    }
+    r
+}
+
+/// A message's status callback, signed with the auth token like Twilio's.
+struct Callback {
+    url: String,
+    status: String,
+    code: Option<u32>,
+    sid: String,
+    from: String,
+    to: String,
+}
+
+impl Callback {
+    /// Posts it from another thread shortly after the send's answer, as Twilio does.
+    fn send_soon(self, config: &Config) {
+        let token = config.auth_token.clone();
+        let account = config.account_sid.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            let code = self.code.map(|c| c.to_string());
+            let mut params = vec![
+                ("MessageSid", self.sid.as_str()),
+                ("SmsSid", &self.sid),
+                ("MessageStatus", &self.status),
+                ("SmsStatus", &self.status),
+                ("AccountSid", &account),
+                ("From", &self.from),
+                ("To", &self.to),
+                ("ApiVersion", "2010-04-01"),
+            ];
+            if let Some(c) = &code {
+                params.push(("ErrorCode", c));
+            }
+            let _ = qdn_tests::twilio::post_signed(&self.url, &token, &params);
+        });
+    }
+}
+
+fn list(query: &str, state: &Mutex<State>) -> Answer {
     let q = form(query.as_bytes());
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (to, from) = (get("To"), get("From"));

@@ -1,0 +1,212 @@
+//! The bench's table: one row per figure, with its target.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::load::Wrk;
+use crate::util::root;
+
+pub struct Row {
+    figure: String,
+    measured: String,
+    target: String,
+    /// Whether the target is met; None for a figure shown for comparison, with no target.
+    ok: Option<bool>,
+}
+
+fn row(figure: &str, measured: String, target: &str, ok: Option<bool>) -> Row {
+    Row {
+        figure: figure.into(),
+        measured,
+        target: target.into(),
+        ok,
+    }
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.0} KB", bytes as f64 / 1024.0)
+}
+
+pub fn edge_size() -> Row {
+    let (raw, gz) = crate::build::sizes(&root().join("edge/build/index_bg.wasm")).unwrap_or_default();
+    row(
+        "edge .wasm (gzip / raw)",
+        format!("{} / {}", kb(gz), kb(raw)),
+        "≤ 600 KB gzip",
+        Some(gz <= 600 * 1024),
+    )
+}
+
+pub fn page_transfer() -> Row {
+    let (raw, gz) = [
+        "static/track/pkg/qdn_track_ui_bg.wasm",
+        "static/track/pkg/qdn_track_ui.js",
+        "static/track/index.html",
+        "static/track/boot.js",
+        "static/track/track.css",
+    ]
+    .iter()
+    .filter_map(|p| crate::build::sizes(&root().join(p)))
+    .fold((0, 0), |(r, g), (a, b)| (r + a, g + b));
+    row(
+        "tracking page transfer (gzip / raw)",
+        format!("{} / {}", kb(gz), kb(raw)),
+        "≤ 150 KB gzip",
+        Some(gz <= 150 * 1024),
+    )
+}
+
+pub fn healthz(health: &[Wrk; 2], baseline: f64) -> Row {
+    let measured = format!(
+        "{baseline:.0} req/s (mean of {:.0}, {:.0}), p50 {:.1} ms, p99 {:.1} ms",
+        health[0].rps, health[1].rps, health[0].p50_ms, health[0].p99_ms
+    );
+    row("GET /healthz (baseline)", measured, "—", None)
+}
+
+/// Requests per second, as a ratio to the baseline too, and latency.
+fn against_baseline(w: &Wrk, baseline: f64) -> String {
+    format!(
+        "{:.0} req/s ({:.2}×), p50 {:.1} ms, p99 {:.1} ms",
+        w.rps,
+        w.rps / baseline,
+        w.p50_ms,
+        w.p99_ms
+    )
+}
+
+pub fn location_reads(read: &Wrk, baseline: f64) -> Row {
+    let ok = read.rps >= 0.5 * baseline;
+    row(
+        "GET location",
+        against_baseline(read, baseline),
+        "≥ 0.5× healthz",
+        Some(ok),
+    )
+}
+
+pub fn fix_visible(visible: Option<Duration>) -> Row {
+    let measured = visible.map_or("not within 5 s".into(), |d| {
+        format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+    });
+    let ok = visible.is_some_and(|d| d <= Duration::from_secs(2));
+    row("new fix visible in the view", measured, "≤ 2 s", Some(ok))
+}
+
+pub fn single_fixes(single: &Wrk, baseline: f64) -> Row {
+    let ok = single.rps >= 0.3 * baseline;
+    row(
+        "POST one fix per request",
+        against_baseline(single, baseline),
+        "≥ 0.3× healthz",
+        Some(ok),
+    )
+}
+
+pub fn single_fixes_with_devtools((health, single): &(Wrk, Wrk)) -> Row {
+    let measured = format!(
+        "{:.0} req/s ({:.2}× its {:.0} req/s healthz), p50 {:.1} ms",
+        single.rps,
+        single.rps / health.rps,
+        health.rps,
+        single.p50_ms
+    );
+    row(
+        "… same, with wrangler's DevTools bridge",
+        measured,
+        "— (dev tooling, not deployed)",
+        None,
+    )
+}
+
+/// Fixes per second of 500-fix requests.
+fn fixes_per_s(w: &Wrk) -> String {
+    format!(
+        "{:.0} fixes/s ({:.1} req/s, p50 {:.0} ms)",
+        w.rps * 500.0,
+        w.rps,
+        w.p50_ms
+    )
+}
+
+pub fn batch_ingest(batch: &Wrk) -> Row {
+    let ok = batch.rps * 500.0 >= 20_000.0;
+    row(
+        "batch ingest (500 fixes/request)",
+        fixes_per_s(batch),
+        "≥ 20,000 fixes/s",
+        Some(ok),
+    )
+}
+
+pub fn scattered_ingest(scattered: &Wrk) -> Row {
+    row(
+        "… each fix at a random time of 6 days",
+        fixes_per_s(scattered),
+        "— (index worst case)",
+        None,
+    )
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub fn sms_to_first_send(mut ms: Vec<f64>) -> Row {
+    let (p50, p99) = (percentile(&mut ms, 0.5), percentile(&mut ms, 0.99));
+    row(
+        "inbound SMS → first send (200 msgs)",
+        format!("p50 {p50:.1} ms, p99 {p99:.1} ms"),
+        "p50 ≤ 50 ms",
+        Some(p50 <= 50.0),
+    )
+}
+
+/// One row per trip from the ETA test's `ETA <trip>: <figures> ratio <r> …` lines.
+pub fn eta(test_output: &str) -> Vec<Row> {
+    test_output
+        .lines()
+        .filter(|l| l.starts_with("ETA"))
+        .map(eta_row)
+        .collect()
+}
+
+fn eta_row(line: &str) -> Row {
+    let ratio: f64 = line
+        .split("ratio")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(f64::NAN);
+    let mut parts = line.split(':');
+    let name = parts.next().unwrap_or("").trim_start_matches("ETA").trim();
+    let figs = parts.next().unwrap_or("").split("ratio").next().unwrap_or("").trim();
+    Row {
+        figure: format!("ETA MdAPE, {name}"),
+        measured: format!("{figs} ({ratio:.2}×)"),
+        target: "≤ 0.5× baseline".into(),
+        ok: Some(ratio <= 0.5),
+    }
+}
+
+pub fn print_table(rows: &[Row]) {
+    let w = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(10);
+    let m = rows.iter().map(|r| r.measured.chars().count()).max().unwrap_or(10);
+    println!(
+        "\ncargo xtask bench — {} — {} cores\n",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| {:w$} | {:m$} | target | |", "figure", "measured");
+    println!("|{}|{}|---|---|", "-".repeat(w + 2), "-".repeat(m + 2));
+    for r in rows {
+        let mark = match r.ok {
+            None => " ",
+            Some(true) => "✓",
+            Some(false) => "✗",
+        };
+        println!("| {:w$} | {:m$} | {} | {} |", r.figure, r.measured, r.target, mark);
+    }
+}
