@@ -160,8 +160,10 @@ fn without_an_ack_it_cascades_to_every_tier_then_exhausts_and_alerts() {
         .collect();
     assert_eq!(tos, h.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(m["attempts"][0]["twilio_sid"].as_str().unwrap().starts_with("SM"));
-    let alerts = standin_alerts();
-    assert!(alerts.iter().any(|a| a["kind"] == "exhausted"), "{alerts:?}");
+    let alerts = wait_for("the exhausted alert", 10, || {
+        let alerts = standin_alerts();
+        alerts.iter().any(|a| a["kind"] == "exhausted").then_some(alerts)
+    });
     // The unavailable and off-call tiers were skipped, never texted.
     assert!(sent_to(UNAVAILABLE_PHONE, &customer).is_empty() && sent_to(OFF_CALL_PHONE, &customer).is_empty());
     assert!(
@@ -194,7 +196,10 @@ fn a_failing_send_moves_on_and_an_opted_out_tier_is_skipped_at_once() {
         (Some("unreachable"), Some(21610))
     );
     assert!(a[0]["twilio_sid"].is_null());
-    assert!(standin_alerts().iter().any(|x| x["kind"] == "unreachable"));
+    // Alerts go out once the message's lock is released, just after the send they report.
+    wait_for("the unreachable alert", 10, || {
+        standin_alerts().into_iter().find(|x| x["kind"] == "unreachable")
+    });
     inbound_sms(&message_sid(), &h[2], "ACK");
     wait_for("the bare ACK", 10, || {
         relay_message(&sid).filter(|m| m["state"] == "acked" && m["acked_by"] == "backup")

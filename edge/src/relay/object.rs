@@ -6,6 +6,8 @@
 //! and an alarm is always set to the cascade's next due time, so a restart resumes where it
 //! was: a send whose outcome was lost is looked up at Twilio before it is made again.
 
+use std::cell::RefCell;
+
 use futures_util::lock::Mutex;
 use qdn_shared::relay::cascade::{Action, AlertKind, Cascade, Event, Phase, World};
 use qdn_shared::relay::command::{self, Command};
@@ -35,6 +37,9 @@ pub struct RelayMessage {
     lock: Mutex<()>,
     /// Made once per object; `Err` says which setting is missing.
     twilio: Result<Client, String>,
+    /// Alerts decided under the lock, sent after it is released (a slow webhook must not hold
+    /// up an ACK).
+    alerts: RefCell<Vec<(AlertKind, String)>>,
 }
 
 impl DurableObject for RelayMessage {
@@ -45,12 +50,13 @@ impl DurableObject for RelayMessage {
             env,
             lock: Mutex::new(()),
             twilio,
+            alerts: RefCell::new(Vec::new()),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let op: Op = req.json().await?;
-        let _guard = self.lock.lock().await;
+        let guard = self.lock.lock().await;
         let out = match op {
             Op::Relay { kind, from, body } => self.relay(kind, from, body, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
@@ -64,6 +70,8 @@ impl DurableObject for RelayMessage {
                 .await
                 .map(|_| serde_json::json!({ "ok": true })),
         };
+        drop(guard);
+        self.raise_alerts().await;
         match out {
             Ok(v) => Response::from_json(&v),
             Err(e) => {
@@ -73,12 +81,17 @@ impl DurableObject for RelayMessage {
         }
     }
 
+    /// A failure throws, so the runtime retries the alarm (every step is idempotent: the state
+    /// is saved before each send, and a send in doubt is looked up before it is made again).
     async fn alarm(&self) -> worker::Result<Response> {
-        let _guard = self.lock.lock().await;
-        if let Err(e) = self.on_alarm().await {
-            worker::console_error!("relay alarm: {e}");
+        let guard = self.lock.lock().await;
+        let out = self.on_alarm().await;
+        drop(guard);
+        self.raise_alerts().await;
+        if let Err(e) = &out {
+            worker::console_error!("relay alarm (the runtime retries it): {e}");
         }
-        Response::ok("")
+        out.and_then(|_| Response::ok(""))
     }
 }
 
@@ -92,6 +105,13 @@ impl RelayMessage {
         let info: Option<Info> = storage.get("info").await?;
         let cascade: Option<Cascade> = storage.get("cascade").await?;
         Ok(info.zip(cascade))
+    }
+
+    async fn raise_alerts(&self) {
+        let pending = std::mem::take(&mut *self.alerts.borrow_mut());
+        for (kind, text) in pending {
+            crate::alerts::raise(&self.env, kind, &text).await;
+        }
     }
 
     fn twilio(&self) -> worker::Result<&Client> {
@@ -162,18 +182,15 @@ impl RelayMessage {
         };
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.
-            Phase::Sending { to, since, .. }
-                if crate::clock::now()
-                    >= *since + chrono::Duration::seconds(qdn_shared::relay::cascade::SEND_STUCK_S) =>
-            {
+            Phase::Sending { to, .. } if cascade.due().is_some_and(|d| crate::clock::now() >= d) => {
                 match self
                     .twilio()?
-                    .find_sent(to, &self.company_number(), &format!("#{}", info.reference))
+                    .find_sent(to, &self.company_number(), &info.reference)
                     .await
                 {
                     Some(Some(sid)) => Event::Sent { sid },
                     Some(None) => Event::SendLost,
-                    None => Event::Timer, // Twilio unreachable: keep waiting
+                    None => Event::LookupFailed, // Twilio unreachable: ask again later
                 }
             }
             Phase::New => Event::Start,
@@ -204,14 +221,14 @@ impl RelayMessage {
                     Action::Alert { kind, detail } => {
                         let what = match kind {
                             AlertKind::Unreachable => "dispatcher unreachable",
+                            AlertKind::NoneEligible => "no dispatcher eligible",
+                            AlertKind::TwilioLookup => "send in doubt",
                             _ => "cascade exhausted",
                         };
-                        crate::alerts::raise(
-                            &self.env,
+                        self.alerts.borrow_mut().push((
                             kind,
-                            &format!("{what} for #{} from {}: {detail}", info.reference, info.from),
-                        )
-                        .await;
+                            format!("{what} for #{} from {}: {detail}", info.reference, info.from),
+                        ));
                     }
                 }
             }
