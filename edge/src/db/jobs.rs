@@ -222,3 +222,29 @@ pub async fn open_for_customer(env: &Env, phone: &str) -> worker::Result<Option<
         .await?;
     Ok(row.map(|r| r.job_id))
 }
+
+/// Erases the customer (name, phone, their texts and the texts to them) of every job finished
+/// before `cutoff`; the job itself stays, for the dispatchers' records. Returns how many jobs.
+pub async fn erase_customers(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let d = db(env)?;
+    let finished = "SELECT job_id FROM jobs WHERE status IN ('completed', 'cancelled') AND updated_at < ?1 \
+                    AND customer_phone != ''";
+    let results = d
+        .batch(vec![
+            d.prepare(format!(
+                "UPDATE relay_messages SET from_phone = '', body = '' WHERE job_id IN ({finished})"
+            ))
+            .bind(&[ms(cutoff)])?,
+            d.prepare(format!(
+                "UPDATE notifications SET to_phone = '', body = '' WHERE job_id IN ({finished})"
+            ))
+            .bind(&[ms(cutoff)])?,
+            d.prepare(
+                "UPDATE jobs SET customer_name = '', customer_phone = '' WHERE status IN ('completed', 'cancelled') \
+                 AND updated_at < ?1 AND customer_phone != ''",
+            )
+            .bind(&[ms(cutoff)])?,
+        ])
+        .await?;
+    Ok(results.last().map(super::changes).unwrap_or(0))
+}

@@ -11,12 +11,16 @@ use std::cell::RefCell;
 use futures_util::lock::Mutex;
 use qdn_shared::relay::cascade::{Action, AlertKind, Cascade, Event, Phase, World};
 use qdn_shared::relay::command::{self, Command};
-use qdn_shared::relay::message::MessageKind;
+use qdn_shared::relay::message::{MessageKind, MessageState};
 use qdn_shared::twilio::SendAnswer;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 use super::Op;
+
+/// How long an object keeps its storage once its message is settled: as long as the audit log
+/// (`cron.rs`) keeps the message's rows.
+const KEPT: chrono::Duration = chrono::Duration::days(crate::cron::AUDIT_DAYS);
 use crate::db::messages;
 use crate::twilio::Client;
 
@@ -58,7 +62,12 @@ impl DurableObject for RelayMessage {
         let op: Op = req.json().await?;
         let guard = self.lock.lock().await;
         let out = match op {
-            Op::Relay { kind, from, body } => self.relay(kind, from, body, &req).await,
+            Op::Relay {
+                kind,
+                from,
+                body,
+                fail_before_store,
+            } => self.relay(kind, from, body, fail_before_store, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -129,6 +138,7 @@ impl RelayMessage {
         kind: MessageKind,
         from: String,
         body: String,
+        fail_before_store: bool,
         req: &Request,
     ) -> worker::Result<serde_json::Value> {
         if self.load().await?.is_some() {
@@ -155,15 +165,17 @@ impl RelayMessage {
             reference,
             job_id,
         };
-        let mut cascade = Cascade::default();
-        self.state.storage().put("info", &info).await?;
-        self.state.storage().put("cascade", &cascade).await?;
-        // Should the object stop right here, the alarm starts the cascade.
-        self.state
-            .storage()
-            .set_alarm(crate::clock::now() + chrono::Duration::seconds(5))
-            .await?;
-        self.run(&info, &mut cascade, Event::Start).await?;
+        if fail_before_store && crate::config::get(&self.env).test_faults {
+            return Err(worker::Error::RustError(
+                "injected storage fault (QDN_TEST_FAULTS)".into(),
+            ));
+        }
+        let storage = self.state.storage();
+        storage.put("info", &info).await?;
+        storage.put("cascade", &Cascade::default()).await?;
+        // Stored: Twilio may have its 200 now. The cascade starts from the alarm, so a send
+        // never holds up the webhook, and a crash before it runs only delays it.
+        storage.set_alarm(crate::clock::now()).await?;
         Ok(serde_json::json!({ "relayed": true, "ref": info.reference }))
     }
 
@@ -178,8 +190,12 @@ impl RelayMessage {
 
     async fn on_alarm(&self) -> worker::Result<()> {
         let Some((info, mut cascade)) = self.load().await? else {
-            return Ok(());
+            // A dispatcher's command, kept to answer Twilio's retries: its time is up.
+            return self.state.storage().delete_all().await;
         };
+        if cascade.state() != MessageState::Open {
+            return self.state.storage().delete_all().await;
+        }
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.
             Phase::Sending { to, .. } if cascade.due().is_some_and(|d| crate::clock::now() >= d) => {
@@ -251,10 +267,10 @@ impl RelayMessage {
     async fn save(&self, info: &Info, cascade: &Cascade) -> worker::Result<()> {
         let storage = self.state.storage();
         storage.put("cascade", cascade).await?;
-        match cascade.due() {
-            Some(at) => storage.set_alarm(at).await?,
-            None => storage.delete_alarm().await?,
-        }
+        // Once settled, the alarm is the object's end: its storage goes with the audit log's rows.
+        storage
+            .set_alarm(cascade.due().unwrap_or_else(|| crate::clock::now() + KEPT))
+            .await?;
         let by = match &cascade.phase {
             Phase::Acked { by, .. } => Some(by.as_str()),
             _ => None,
@@ -320,13 +336,22 @@ impl RelayMessage {
         if storage.get::<bool>("command_done").await?.unwrap_or(false) {
             return Ok(serde_json::json!({ "duplicate": true }));
         }
+        let out = self.run_command(&from, &body).await?;
+        // Marked done only once it ran: a failure is a 5xx, and Twilio's retry runs it again
+        // (an ACK is idempotent; a reply may reach the customer twice rather than never).
         storage.put("command_done", true).await?;
+        storage.set_alarm(crate::clock::now() + KEPT).await?;
+        Ok(out)
+    }
+
+    async fn run_command(&self, from: &str, body: &str) -> worker::Result<serde_json::Value> {
+        let from = from.to_string();
         let (roster, _) = crate::db::roster::get(&self.env).await?;
         let by = roster
             .by_phone(&from)
             .map(|t| t.dispatcher_id.clone())
             .unwrap_or_else(|| from.clone());
-        let cmd = command::parse(&body);
+        let cmd = command::parse(body);
         let target = match &cmd {
             Command::Ack { reference: Some(r) } | Command::Reply { reference: r, .. } => {
                 messages::by_ref(&self.env, r).await?
