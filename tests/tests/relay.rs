@@ -263,6 +263,37 @@ fn a_hung_twilio_is_a_failed_send() {
     ack(&handlers()[1], m["ref"].as_str().unwrap());
 }
 
+/// A new customer text, answered by the primary with `#REF <reply>`.
+fn reply_to_a_new_text(h: &[String], customer: &str, reply: &str) {
+    inbound_sms(&message_sid(), customer, "what time?");
+    let reference = reference_in(relayed_to(&h[0], customer, 10)["body"].as_str().unwrap());
+    inbound_sms(&message_sid(), &h[0], &format!("{reference} {reply}"));
+}
+
+#[test]
+fn a_refused_reply_goes_from_the_backup_number_and_if_that_fails_the_dispatcher_is_told() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(json!({"to": customer, "body_contains": "by 3pm", "status": 500, "times": 1}));
+    reply_to_a_new_text(&h, &customer, "There by 3pm");
+    let reply = wait_for("the reply from the backup", 10, || {
+        sent_to(&customer, "by 3pm").into_iter().next()
+    });
+    assert_eq!(reply["from"], env_or("QDN_BACKUP_NUMBER", ""));
+
+    let customer = customer_phone();
+    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 2}));
+    reply_to_a_new_text(&h, &customer, "There by 4pm");
+    let told = wait_for("the dispatcher told", 10, || {
+        sent_to(&h[0], "did NOT reach")
+            .into_iter()
+            .find(|m| m["body"].as_str().unwrap().contains(&customer))
+    });
+    assert!(told["body"].as_str().unwrap().contains("call them"), "{told}");
+    assert!(sent_to(&customer, "by 4pm").is_empty());
+}
+
 #[test]
 fn a_dispatcher_reply_goes_to_the_customer_from_the_company_number() {
     use_test_roster();

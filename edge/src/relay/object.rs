@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use futures_util::lock::Mutex;
+use qdn_shared::notify::SendStatus;
 use qdn_shared::relay::cascade::{Action, AlertKind, Cascade, Event, Phase, World};
 use qdn_shared::relay::command::{self, Command};
 use qdn_shared::relay::message::{MessageKind, MessageState};
@@ -323,11 +324,12 @@ impl RelayMessage {
             return Ok(serde_json::json!({ "found": false }));
         };
         self.run(&info, &mut cascade, Event::Ack { by }).await?;
-        let answer = self
-            .twilio()?
-            .send_sms(&info.from, &self.company_number(), &text, None)
-            .await;
-        Ok(serde_json::json!({ "found": true, "sent": matches!(answer, SendAnswer::Sent { .. }) }))
+        // From the company number, then the backup number; recorded with the customer's texts.
+        let attempts = crate::notify::text_customer(&self.env, info.job_id.as_deref(), &info.from, &text)
+            .await
+            .map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+        let sent = attempts.iter().any(|a| a.status == SendStatus::Sent);
+        Ok(serde_json::json!({ "found": true, "sent": sent, "ref": info.reference, "to": info.from }))
     }
 
     /// A dispatcher's text, run once per MessageSid.
@@ -370,6 +372,18 @@ impl RelayMessage {
         };
         let target = target.expect("matched Some above");
         let out = super::tell(&self.env, &target, &op).await?;
+        if out["sent"] == false {
+            // Every sender number failed: the dispatcher must not believe the customer has it.
+            let text = command::reply_failed(
+                out["ref"].as_str().unwrap_or_default(),
+                out["to"].as_str().unwrap_or_default(),
+            );
+            worker::console_error!("relay: a dispatcher's reply could not be sent; telling them");
+            let _ = self
+                .twilio()?
+                .send_sms(&from, &self.company_number(), &text, None)
+                .await;
+        }
         Ok(serde_json::json!({ "target": target, "result": out }))
     }
 
