@@ -1,9 +1,12 @@
 //! Alerts to `ALERT_WEBHOOK_URL` (Slack-compatible `{"text"}`), at most one per kind per 10 min.
 
+use futures_util::future::{select, Either};
 use qdn_shared::relay::alert::AlertKind;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
 pub const EVERY: chrono::Duration = chrono::Duration::minutes(10);
+/// A webhook that has not answered by then is given up on (the alert is logged).
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Sends `text` unless an alert of `kind` went out in the last 10 minutes. Never fails the
 /// caller: a broken webhook is logged.
@@ -27,12 +30,19 @@ pub async fn raise(env: &Env, kind: AlertKind, text: &str) {
         .with_headers(headers)
         .with_body(Some(body.to_string().into()));
     let sent = match Request::new_with_init(&url, &init) {
-        Ok(req) => Fetch::Request(req).send().await.map(|r| r.status_code()),
+        Ok(req) => {
+            let fetch = Box::pin(async move { Fetch::Request(req).send().await.map(|r| r.status_code()) });
+            match select(fetch, Box::pin(Delay::from(TIMEOUT))).await {
+                Either::Left((r, _)) => r.map(Some),
+                Either::Right(_) => Ok(None),
+            }
+        }
         Err(e) => Err(e),
     };
     match sent {
-        Ok(s) if (200..300).contains(&s) => {}
-        Ok(s) => worker::console_error!("alert {}: the webhook answered {s}", kind.as_str()),
+        Ok(Some(s)) if (200..300).contains(&s) => {}
+        Ok(Some(s)) => worker::console_error!("alert {}: the webhook answered {s}", kind.as_str()),
+        Ok(None) => worker::console_error!("alert {}: the webhook gave no answer within {TIMEOUT:?}", kind.as_str()),
         Err(e) => worker::console_error!("alert {}: the webhook failed: {e}", kind.as_str()),
     }
 }

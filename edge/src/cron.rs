@@ -4,25 +4,36 @@
 use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
 
+/// The relay's audit log (messages, attempts, notifications, call screens) is kept this long.
+pub const AUDIT_DAYS: i64 = 90;
+
 /// What a run deleted.
 #[derive(serde::Serialize)]
 pub struct Report {
     pub fixes_deleted: usize,
     pub relay_rows_deleted: usize,
+    /// Finished jobs whose customer's name, phone and thread were erased.
+    pub customers_erased: usize,
 }
 
 pub async fn run(env: &Env) -> worker::Result<Report> {
     let now = crate::clock::now();
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
-    let audit_cutoff = now - chrono::Duration::days(90);
+    let audit_cutoff = now - chrono::Duration::days(AUDIT_DAYS);
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
         + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
-    worker::console_log!("retention: deleted {deleted} fixes (7 days) and {audit} relay rows (90 days)");
+    let days = crate::config::get(env).customer_data_days;
+    let erased = crate::db::jobs::erase_customers(env, now - chrono::Duration::days(days as i64)).await?;
+    worker::console_log!(
+        "retention: deleted {deleted} fixes (7 days) and {audit} relay rows ({AUDIT_DAYS} days); \
+         erased the customers of {erased} jobs finished over {days} days ago"
+    );
     stale_heartbeats(env, now).await?;
     Ok(Report {
         fixes_deleted: deleted,
         relay_rows_deleted: audit,
+        customers_erased: erased,
     })
 }
 

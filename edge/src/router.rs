@@ -62,7 +62,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         }
         ["sms", "inbound"] => {
             only(&method, &[Post], "POST")?;
-            sms::inbound::post(req, env, ctx).await
+            sms::inbound::post(req, env).await
         }
         ["sms", "delivery-status"] => {
             only(&method, &[Post], "POST")?;
@@ -75,7 +75,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
                 "next" => voice::next::post(req, env).await,
                 "screen" => voice::screen::prompt(req, env).await,
                 "screen-result" => voice::screen::result(req, env).await,
-                "recorded" => voice::recorded::post(req, env, ctx).await,
+                "recorded" => voice::recorded::post(req, env).await,
                 _ => Err(AppError::not_found()),
             }
         }

@@ -54,9 +54,11 @@ impl Client {
         }
     }
 
-    /// The SID of a message sent to `to` from `from` whose body contains `needle`, if Twilio has
-    /// one: tells a send lost in a restart from one that went out.
-    pub async fn find_sent(&self, to: &str, from: &str, needle: &str) -> Option<Option<String>> {
+    /// The SID of the relayed text of `reference` sent to `to` from `from`, if Twilio has one:
+    /// tells a send lost in a restart from one that went out. The relayed text starts with
+    /// `#REF `, so `#K7Q2` never matches `#K7Q2AB`.
+    pub async fn find_sent(&self, to: &str, from: &str, reference: &str) -> Option<Option<String>> {
+        let prefix = format!("#{reference} ");
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("To", to)
             .append_pair("From", from)
@@ -71,7 +73,7 @@ impl Client {
         let found = v["messages"]
             .as_array()?
             .iter()
-            .find(|m| m["body"].as_str().is_some_and(|b| b.contains(needle)));
+            .find(|m| m["body"].as_str().is_some_and(|b| b.starts_with(&prefix)));
         Some(found.and_then(|m| m["sid"].as_str().map(str::to_string)))
     }
 

@@ -5,6 +5,8 @@
 pub const TWILIO_API_BASE: &str = "https://api.twilio.com";
 /// A Twilio REST call that takes longer counts as a failed send.
 pub const TWILIO_TIMEOUT_MS: u64 = 8000;
+/// How long a finished job keeps its customer's name, phone and thread.
+pub const CUSTOMER_DATA_DAYS: u32 = 180;
 /// The origin a local `wrangler dev` serves on when `PUBLIC_BASE_URL` is unset.
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
 
@@ -26,6 +28,10 @@ pub struct Config {
     /// `ALERT_WEBHOOK_URL`: where alerts are posted (Slack-compatible).
     pub alert_webhook_url: Option<String>,
     pub track_page: TrackPage,
+    /// `CUSTOMER_DATA_DAYS` (default 180): a finished job's customer is erased after this.
+    pub customer_data_days: u32,
+    /// `QDN_TEST_FAULTS=1`: honour the test stack's injected faults. Never set in production.
+    pub test_faults: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +112,10 @@ impl Config {
                     .map_or(100, |p| p.min(100) as u8),
                 tiles: get("TRACK_TILE_URL").and_then(|url| Tiles::new(url, get("TRACK_TILE_ATTRIBUTION"))),
             },
+            customer_data_days: get("CUSTOMER_DATA_DAYS")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(CUSTOMER_DATA_DAYS),
+            test_faults: get("QDN_TEST_FAULTS").as_deref() == Some("1"),
         }
     }
 
@@ -151,6 +161,8 @@ mod tests {
         assert_eq!(c.twilio.api_base, TWILIO_API_BASE);
         assert_eq!(c.twilio.timeout_ms, 8000);
         assert_eq!(c.track_page.canary_percent, 100);
+        assert_eq!(c.customer_data_days, 180);
+        assert!(!c.test_faults, "faults are for the test stack only");
         assert!(c.jwt_secret.is_none() && c.cors_origins.is_empty() && c.track_page.tiles.is_none());
     }
 

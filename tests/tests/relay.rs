@@ -160,8 +160,10 @@ fn without_an_ack_it_cascades_to_every_tier_then_exhausts_and_alerts() {
         .collect();
     assert_eq!(tos, h.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(m["attempts"][0]["twilio_sid"].as_str().unwrap().starts_with("SM"));
-    let alerts = standin_alerts();
-    assert!(alerts.iter().any(|a| a["kind"] == "exhausted"), "{alerts:?}");
+    let alerts = wait_for("the exhausted alert", 10, || {
+        let alerts = standin_alerts();
+        alerts.iter().any(|a| a["kind"] == "exhausted").then_some(alerts)
+    });
     // The unavailable and off-call tiers were skipped, never texted.
     assert!(sent_to(UNAVAILABLE_PHONE, &customer).is_empty() && sent_to(OFF_CALL_PHONE, &customer).is_empty());
     assert!(
@@ -194,7 +196,10 @@ fn a_failing_send_moves_on_and_an_opted_out_tier_is_skipped_at_once() {
         (Some("unreachable"), Some(21610))
     );
     assert!(a[0]["twilio_sid"].is_null());
-    assert!(standin_alerts().iter().any(|x| x["kind"] == "unreachable"));
+    // Alerts go out once the message's lock is released, just after the send they report.
+    wait_for("the unreachable alert", 10, || {
+        standin_alerts().into_iter().find(|x| x["kind"] == "unreachable")
+    });
     inbound_sms(&message_sid(), &h[2], "ACK");
     wait_for("the bare ACK", 10, || {
         relay_message(&sid).filter(|m| m["state"] == "acked" && m["acked_by"] == "backup")
@@ -256,6 +261,37 @@ fn a_hung_twilio_is_a_failed_send() {
     let m = failed_over_to_the_secondary(json!({"delay_ms": 4000}), "slow twilio");
     assert_eq!(m["attempts"][0]["status"], "failed", "{m}");
     ack(&handlers()[1], m["ref"].as_str().unwrap());
+}
+
+/// A new customer text, answered by the primary with `#REF <reply>`.
+fn reply_to_a_new_text(h: &[String], customer: &str, reply: &str) {
+    inbound_sms(&message_sid(), customer, "what time?");
+    let reference = reference_in(relayed_to(&h[0], customer, 10)["body"].as_str().unwrap());
+    inbound_sms(&message_sid(), &h[0], &format!("{reference} {reply}"));
+}
+
+#[test]
+fn a_refused_reply_goes_from_the_backup_number_and_if_that_fails_the_dispatcher_is_told() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    standin_rule(json!({"to": customer, "body_contains": "by 3pm", "status": 500, "times": 1}));
+    reply_to_a_new_text(&h, &customer, "There by 3pm");
+    let reply = wait_for("the reply from the backup", 10, || {
+        sent_to(&customer, "by 3pm").into_iter().next()
+    });
+    assert_eq!(reply["from"], env_or("QDN_BACKUP_NUMBER", ""));
+
+    let customer = customer_phone();
+    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 2}));
+    reply_to_a_new_text(&h, &customer, "There by 4pm");
+    let told = wait_for("the dispatcher told", 10, || {
+        sent_to(&h[0], "did NOT reach")
+            .into_iter()
+            .find(|m| m["body"].as_str().unwrap().contains(&customer))
+    });
+    assert!(told["body"].as_str().unwrap().contains("call them"), "{told}");
+    assert!(sent_to(&customer, "by 4pm").is_empty());
 }
 
 #[test]

@@ -35,3 +35,27 @@ fn fixes_older_than_seven_days_are_deleted_by_the_cron() {
     assert_eq!(trail.len(), 1, "{v}");
     assert_eq!(trail[0]["lat"], 53.41);
 }
+
+#[test]
+fn a_finished_jobs_customer_is_erased_after_customer_data_days() {
+    // The test stack sets CUSTOMER_DATA_DAYS=0: a job finished before the run is past it.
+    let (done, _) = create_job(&[], "at_site");
+    patch_job(&done, json!({"status": "completed"}));
+    let (open, _) = create_job(&[], "at_site");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let run = req("POST", "/api/maintenance/run").bearer(&dispatch()).send();
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert!(run.json()["customers_erased"].as_u64() >= Some(1), "{}", run.body);
+    let job = |id: &str| req("GET", &format!("/api/jobs/{id}")).bearer(&dispatch()).send().json();
+    let erased = job(&done);
+    assert_eq!(
+        (erased["customer_name"].as_str(), erased["customer_phone"].as_str()),
+        (Some(""), Some(""))
+    );
+    assert_eq!(erased["status"], "completed", "the job itself is kept");
+    assert_eq!(
+        job(&open)["customer_phone"],
+        "+15550109999",
+        "an open job keeps its customer"
+    );
+}

@@ -65,6 +65,10 @@ impl Fixture {
             ("TRACK_PAGE_VERSION", ""),
             ("TRACK_TILE_URL", tiles.as_str()),
             ("TRACK_TILE_ATTRIBUTION", "© test tiles"),
+            // Injected faults (tests/tests/durability.rs); never in `cargo xtask dev`.
+            ("QDN_TEST_FAULTS", "1"),
+            // Finished jobs' customers are erased at every maintenance run (tests/tests/retention.rs).
+            ("CUSTOMER_DATA_DAYS", "0"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -82,21 +82,26 @@ fn handler(vars: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
+/// Seeds the demo only where nothing is stored: a kept demo job, trailer or roster (the
+/// dispatchers' own, set through the API) is never overwritten.
 pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo> {
     let dispatch = mint(secret, Scope::Dispatch, None, 12 * 3600);
-    let trailer = json!({ "device_id": DEMO_DEVICE });
-    expect(
-        "PUT",
-        &format!("{base}/api/trailers/{DEMO_TRAILER}"),
-        &dispatch,
-        trailer,
-        200,
-        "registering the demo trailer",
-    )?;
     let (fixes, dest) = real_trip();
-    put_job_on_the_road(base, &dispatch, dest)?;
     let ingest = mint(secret, Scope::Ingest, Some(DEMO_JOB), 30 * 24 * 3600);
-    post_trail(base, &ingest, &fixes)?;
+    if create_demo_job(base, &dispatch, dest)? {
+        let trailer = json!({ "device_id": DEMO_DEVICE });
+        expect(
+            "PUT",
+            &format!("{base}/api/trailers/{DEMO_TRAILER}"),
+            &dispatch,
+            trailer,
+            200,
+            "registering the demo trailer",
+        )?;
+        post_trail(base, &ingest, &fixes)?;
+    } else {
+        eprintln!("    kept the demo job from an earlier run (`rm -rf .wrangler/state` for a fresh demo)");
+    }
     store_roster(base, &dispatch, vars)?;
     Ok(Demo {
         track_token: mint(secret, Scope::Track, Some(DEMO_JOB), 14 * 24 * 3600),
@@ -108,8 +113,8 @@ pub fn demo(base: &str, secret: &str, vars: &[(String, String)]) -> Result<Demo>
     })
 }
 
-/// Creates the demo job en route to `dest`, or puts the one kept from an earlier run back on the road.
-fn put_job_on_the_road(base: &str, dispatch: &str, dest: (f64, f64)) -> Result {
+/// Creates the demo job en route to `dest`; `false` when one is kept from an earlier run.
+fn create_demo_job(base: &str, dispatch: &str, dest: (f64, f64)) -> Result<bool> {
     let job = json!({
         "job_id": DEMO_JOB,
         "customer_name": "Demo Customer",
@@ -118,20 +123,11 @@ fn put_job_on_the_road(base: &str, dispatch: &str, dest: (f64, f64)) -> Result {
         "trailer_ids": [DEMO_TRAILER],
         "status": "en_route",
     });
-    let (status, body) = call("POST", &format!("{base}/api/jobs"), dispatch, job)?;
-    match status {
-        201 => {}
-        409 => {
-            // Kept from an earlier run: put it back on the road.
-            let patch = json!({ "status": "en_route", "destination": { "lat": dest.0, "lon": dest.1, "address": "Petherick Road (demo)" } });
-            let (s, b) = call("PATCH", &format!("{base}/api/jobs/{DEMO_JOB}"), dispatch, patch)?;
-            if s != 200 {
-                eprintln!("    note: the stored demo job could not be reset ({s} {b}); seed a fresh state with `rm -rf .wrangler/state`");
-            }
-        }
-        _ => return Err(format!("creating the demo job: {status} {body}")),
+    match call("POST", &format!("{base}/api/jobs"), dispatch, job)? {
+        (201, _) => Ok(true),
+        (409, _) => Ok(false),
+        (status, body) => Err(format!("creating the demo job: {status} {body}")),
     }
-    Ok(())
 }
 
 /// The trail's fixes, re-timed to end now.
@@ -153,8 +149,14 @@ fn post_trail(base: &str, ingest: &str, fixes: &Stretch) -> Result {
     Ok(())
 }
 
-/// The demo roster: the handler phones of `.dev.vars`, else the test dispatchers'.
+/// The demo roster: the handler phones of `.dev.vars`, else the test dispatchers'; a roster
+/// already stored (a dispatcher's, through the API) is kept.
 fn store_roster(base: &str, dispatch: &str, vars: &[(String, String)]) -> Result {
+    let (_, stored) = call("GET", &format!("{base}/api/relay/roster"), dispatch, Value::Null)?;
+    if stored["source"] == "stored" {
+        eprintln!("    kept the stored relay roster");
+        return Ok(());
+    }
     let phone = |name: &str, default: &str| handler(vars, name).unwrap_or_else(|| default.to_string());
     let roster = json!({
         "tiers": [

@@ -84,44 +84,87 @@ pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> 
             s(j.status.as_str()),
             ms(now),
         ])?];
-    stmts.extend(trailer_links(&d, job_id, &j.trailer_ids, now)?);
+    stmts.extend(trailer_links(
+        &d,
+        job_id,
+        &j.trailer_ids,
+        Written::Created(now, j.status),
+    )?);
     let results = d.batch(stmts).await?;
     Ok(results.first().map(super::changes).unwrap_or(0) == 1)
 }
 
-/// Statements that (re)link a job's trailers, creating unknown trailers.
+/// The job row this batch wrote, by the time it stamped: later statements of the batch apply
+/// only if the first one did (a taken id or a concurrent change leaves the trailers alone).
+#[derive(Clone, Copy)]
+enum Written {
+    Created(DateTime<Utc>, JobStatus),
+    Updated(DateTime<Utc>, JobStatus),
+}
+
+impl Written {
+    /// A condition on `?1` (the job id), `?{at}` (the time) and `?{status}` (the status).
+    fn guard(self, at: u8, status: u8) -> String {
+        let column = match self {
+            Written::Created(..) => "created_at",
+            Written::Updated(..) => "updated_at",
+        };
+        format!("EXISTS (SELECT 1 FROM jobs WHERE job_id = ?1 AND {column} = ?{at} AND status = ?{status})")
+    }
+
+    fn binds(self) -> (JsValue, JsValue) {
+        let (Written::Created(at, status) | Written::Updated(at, status)) = self;
+        (ms(at), s(status.as_str()))
+    }
+}
+
+/// Statements that (re)link a job's trailers, creating unknown trailers, if `written` holds.
 fn trailer_links(
     d: &worker::D1Database,
     job_id: &str,
     trailer_ids: &[String],
-    now: DateTime<Utc>,
+    written: Written,
 ) -> worker::Result<Vec<worker::D1PreparedStatement>> {
+    let (at, status) = written.binds();
+    let guard = written.guard(3, 4);
     let mut stmts = Vec::new();
     for t in trailer_ids {
+        let binds = [s(job_id), s(t), at.clone(), status.clone()];
         stmts.push(
-            d.prepare("INSERT OR IGNORE INTO trailers (trailer_id, updated_at) VALUES (?1, ?2)")
-                .bind(&[s(t), ms(now)])?,
+            d.prepare(format!(
+                "INSERT OR IGNORE INTO trailers (trailer_id, updated_at) SELECT ?2, ?3 WHERE {guard}"
+            ))
+            .bind(&binds)?,
         );
         stmts.push(
-            d.prepare("INSERT OR IGNORE INTO job_trailers (job_id, trailer_id) VALUES (?1, ?2)")
-                .bind(&[s(job_id), s(t)])?,
+            d.prepare(format!(
+                "INSERT OR IGNORE INTO job_trailers (job_id, trailer_id) SELECT ?1, ?2 WHERE {guard}"
+            ))
+            .bind(&binds)?,
         );
     }
     Ok(stmts)
 }
 
-/// Applies a validated patch in one transaction.
+/// Applies a validated patch in one transaction, if the job's status is still `from` (two
+/// dispatchers' PATCHes at once: the second is refused, never applied on a stale read).
+/// Returns whether it applied.
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     env: &Env,
     job_id: &str,
+    from: JobStatus,
     status: JobStatus,
     destination: &Destination,
     trailer_ids: Option<&[String]>,
     now: DateTime<Utc>,
-) -> worker::Result<()> {
+) -> worker::Result<bool> {
     let d = db(env)?;
     let mut stmts = vec![d
-        .prepare("UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6 WHERE job_id = ?1")
+        .prepare(
+            "UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6 \
+             WHERE job_id = ?1 AND status = ?7",
+        )
         .bind(&[
             s(job_id),
             s(status.as_str()),
@@ -129,24 +172,33 @@ pub async fn update(
             JsValue::from_f64(destination.lon),
             opt_s(destination.address.as_deref()),
             ms(now),
+            s(from.as_str()),
         ])?];
     if let Some(ids) = trailer_ids {
+        let written = Written::Updated(now, status);
+        let (at, st) = written.binds();
         stmts.push(
-            d.prepare("DELETE FROM job_trailers WHERE job_id = ?1")
-                .bind(&[s(job_id)])?,
+            d.prepare(format!(
+                "DELETE FROM job_trailers WHERE job_id = ?1 AND {}",
+                written.guard(2, 3)
+            ))
+            .bind(&[s(job_id), at, st])?,
         );
-        stmts.extend(trailer_links(&d, job_id, ids, now)?);
+        stmts.extend(trailer_links(&d, job_id, ids, written)?);
     }
-    d.batch(stmts).await?;
-    Ok(())
+    let results = d.batch(stmts).await?;
+    Ok(results.first().map(super::changes).unwrap_or(0) == 1)
 }
 
-/// The newest job of `trailer_id` that is not finished.
+/// The job `trailer_id` is serving: one under way (`en_route`, `at_site`, `en_route_next`)
+/// before a scheduled one, so a trailer still at customer A's site, already put on scheduled
+/// job B, keeps feeding A's page; among equals the newest.
 pub async fn active_for_trailer(env: &Env, trailer_id: &str) -> worker::Result<Option<Job>> {
     let row: Option<Row> = db(env)?
         .prepare(format!(
             "{SELECT} WHERE j.job_id IN (SELECT job_id FROM job_trailers WHERE trailer_id = ?1) \
-             AND j.status NOT IN ('completed', 'cancelled') ORDER BY j.created_at DESC LIMIT 1"
+             AND j.status NOT IN ('completed', 'cancelled') \
+             ORDER BY j.status = 'scheduled', j.created_at DESC LIMIT 1"
         ))
         .bind(&[s(trailer_id)])?
         .first(None)
@@ -169,4 +221,30 @@ pub async fn open_for_customer(env: &Env, phone: &str) -> worker::Result<Option<
         .first(None)
         .await?;
     Ok(row.map(|r| r.job_id))
+}
+
+/// Erases the customer (name, phone, their texts and the texts to them) of every job finished
+/// before `cutoff`; the job itself stays, for the dispatchers' records. Returns how many jobs.
+pub async fn erase_customers(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let d = db(env)?;
+    let finished = "SELECT job_id FROM jobs WHERE status IN ('completed', 'cancelled') AND updated_at < ?1 \
+                    AND customer_phone != ''";
+    let results = d
+        .batch(vec![
+            d.prepare(format!(
+                "UPDATE relay_messages SET from_phone = '', body = '' WHERE job_id IN ({finished})"
+            ))
+            .bind(&[ms(cutoff)])?,
+            d.prepare(format!(
+                "UPDATE notifications SET to_phone = '', body = '' WHERE job_id IN ({finished})"
+            ))
+            .bind(&[ms(cutoff)])?,
+            d.prepare(
+                "UPDATE jobs SET customer_name = '', customer_phone = '' WHERE status IN ('completed', 'cancelled') \
+                 AND updated_at < ?1 AND customer_phone != ''",
+            )
+            .bind(&[ms(cutoff)])?,
+        ])
+        .await?;
+    Ok(results.last().map(super::changes).unwrap_or(0))
 }

@@ -32,13 +32,18 @@ pub async fn set_device(env: &Env, trailer_id: &str, device_id: &str) -> worker:
         }
     }
     let now = crate::clock::now();
-    db(env)?
+    let written = db(env)?
         .prepare(
             "INSERT INTO trailers (trailer_id, device_id, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (trailer_id) DO UPDATE SET device_id = excluded.device_id, updated_at = excluded.updated_at",
         )
         .bind(&[s(trailer_id), s(device_id), ms(now)])?
         .run()
-        .await?;
-    Ok(Registered::Ok)
+        .await;
+    match written {
+        Ok(_) => Ok(Registered::Ok),
+        // Another trailer took the device between the check and the write (the column is UNIQUE).
+        Err(e) if e.to_string().contains("UNIQUE") => Ok(Registered::DeviceTaken),
+        Err(e) => Err(e),
+    }
 }

@@ -15,6 +15,10 @@ pub enum Op {
         kind: MessageKind,
         from: String,
         body: String,
+        /// A test-only fault: fail after the D1 record, before the object's storage (honoured
+        /// only when `QDN_TEST_FAULTS` is set, as in the test stack).
+        #[serde(default)]
+        fail_before_store: bool,
     },
     /// A dispatcher's text: run it once, however often Twilio delivers it.
     Command {

@@ -6,15 +6,22 @@
 //! and an alarm is always set to the cascade's next due time, so a restart resumes where it
 //! was: a send whose outcome was lost is looked up at Twilio before it is made again.
 
+use std::cell::RefCell;
+
 use futures_util::lock::Mutex;
+use qdn_shared::notify::SendStatus;
 use qdn_shared::relay::cascade::{Action, AlertKind, Cascade, Event, Phase, World};
 use qdn_shared::relay::command::{self, Command};
-use qdn_shared::relay::message::MessageKind;
+use qdn_shared::relay::message::{MessageKind, MessageState};
 use qdn_shared::twilio::SendAnswer;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 use super::Op;
+
+/// How long an object keeps its storage once its message is settled: as long as the audit log
+/// (`cron.rs`) keeps the message's rows.
+const KEPT: chrono::Duration = chrono::Duration::days(crate::cron::AUDIT_DAYS);
 use crate::db::messages;
 use crate::twilio::Client;
 
@@ -35,6 +42,9 @@ pub struct RelayMessage {
     lock: Mutex<()>,
     /// Made once per object; `Err` says which setting is missing.
     twilio: Result<Client, String>,
+    /// Alerts decided under the lock, sent after it is released (a slow webhook must not hold
+    /// up an ACK).
+    alerts: RefCell<Vec<(AlertKind, String)>>,
 }
 
 impl DurableObject for RelayMessage {
@@ -45,14 +55,20 @@ impl DurableObject for RelayMessage {
             env,
             lock: Mutex::new(()),
             twilio,
+            alerts: RefCell::new(Vec::new()),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let op: Op = req.json().await?;
-        let _guard = self.lock.lock().await;
+        let guard = self.lock.lock().await;
         let out = match op {
-            Op::Relay { kind, from, body } => self.relay(kind, from, body, &req).await,
+            Op::Relay {
+                kind,
+                from,
+                body,
+                fail_before_store,
+            } => self.relay(kind, from, body, fail_before_store, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -64,6 +80,8 @@ impl DurableObject for RelayMessage {
                 .await
                 .map(|_| serde_json::json!({ "ok": true })),
         };
+        drop(guard);
+        self.raise_alerts().await;
         match out {
             Ok(v) => Response::from_json(&v),
             Err(e) => {
@@ -73,12 +91,17 @@ impl DurableObject for RelayMessage {
         }
     }
 
+    /// A failure throws, so the runtime retries the alarm (every step is idempotent: the state
+    /// is saved before each send, and a send in doubt is looked up before it is made again).
     async fn alarm(&self) -> worker::Result<Response> {
-        let _guard = self.lock.lock().await;
-        if let Err(e) = self.on_alarm().await {
-            worker::console_error!("relay alarm: {e}");
+        let guard = self.lock.lock().await;
+        let out = self.on_alarm().await;
+        drop(guard);
+        self.raise_alerts().await;
+        if let Err(e) = &out {
+            worker::console_error!("relay alarm (the runtime retries it): {e}");
         }
-        Response::ok("")
+        out.and_then(|_| Response::ok(""))
     }
 }
 
@@ -92,6 +115,13 @@ impl RelayMessage {
         let info: Option<Info> = storage.get("info").await?;
         let cascade: Option<Cascade> = storage.get("cascade").await?;
         Ok(info.zip(cascade))
+    }
+
+    async fn raise_alerts(&self) {
+        let pending = std::mem::take(&mut *self.alerts.borrow_mut());
+        for (kind, text) in pending {
+            crate::alerts::raise(&self.env, kind, &text).await;
+        }
     }
 
     fn twilio(&self) -> worker::Result<&Client> {
@@ -109,6 +139,7 @@ impl RelayMessage {
         kind: MessageKind,
         from: String,
         body: String,
+        fail_before_store: bool,
         req: &Request,
     ) -> worker::Result<serde_json::Value> {
         if self.load().await?.is_some() {
@@ -135,15 +166,17 @@ impl RelayMessage {
             reference,
             job_id,
         };
-        let mut cascade = Cascade::default();
-        self.state.storage().put("info", &info).await?;
-        self.state.storage().put("cascade", &cascade).await?;
-        // Should the object stop right here, the alarm starts the cascade.
-        self.state
-            .storage()
-            .set_alarm(crate::clock::now() + chrono::Duration::seconds(5))
-            .await?;
-        self.run(&info, &mut cascade, Event::Start).await?;
+        if fail_before_store && crate::config::get(&self.env).test_faults {
+            return Err(worker::Error::RustError(
+                "injected storage fault (QDN_TEST_FAULTS)".into(),
+            ));
+        }
+        let storage = self.state.storage();
+        storage.put("info", &info).await?;
+        storage.put("cascade", &Cascade::default()).await?;
+        // Stored: Twilio may have its 200 now. The cascade starts from the alarm, so a send
+        // never holds up the webhook, and a crash before it runs only delays it.
+        storage.set_alarm(crate::clock::now()).await?;
         Ok(serde_json::json!({ "relayed": true, "ref": info.reference }))
     }
 
@@ -158,22 +191,23 @@ impl RelayMessage {
 
     async fn on_alarm(&self) -> worker::Result<()> {
         let Some((info, mut cascade)) = self.load().await? else {
-            return Ok(());
+            // A dispatcher's command, kept to answer Twilio's retries: its time is up.
+            return self.state.storage().delete_all().await;
         };
+        if cascade.state() != MessageState::Open {
+            return self.state.storage().delete_all().await;
+        }
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.
-            Phase::Sending { to, since, .. }
-                if crate::clock::now()
-                    >= *since + chrono::Duration::seconds(qdn_shared::relay::cascade::SEND_STUCK_S) =>
-            {
+            Phase::Sending { to, .. } if cascade.due().is_some_and(|d| crate::clock::now() >= d) => {
                 match self
                     .twilio()?
-                    .find_sent(to, &self.company_number(), &format!("#{}", info.reference))
+                    .find_sent(to, &self.company_number(), &info.reference)
                     .await
                 {
                     Some(Some(sid)) => Event::Sent { sid },
                     Some(None) => Event::SendLost,
-                    None => Event::Timer, // Twilio unreachable: keep waiting
+                    None => Event::LookupFailed, // Twilio unreachable: ask again later
                 }
             }
             Phase::New => Event::Start,
@@ -204,14 +238,14 @@ impl RelayMessage {
                     Action::Alert { kind, detail } => {
                         let what = match kind {
                             AlertKind::Unreachable => "dispatcher unreachable",
+                            AlertKind::NoneEligible => "no dispatcher eligible",
+                            AlertKind::TwilioLookup => "send in doubt",
                             _ => "cascade exhausted",
                         };
-                        crate::alerts::raise(
-                            &self.env,
+                        self.alerts.borrow_mut().push((
                             kind,
-                            &format!("{what} for #{} from {}: {detail}", info.reference, info.from),
-                        )
-                        .await;
+                            format!("{what} for #{} from {}: {detail}", info.reference, info.from),
+                        ));
                     }
                 }
             }
@@ -234,10 +268,10 @@ impl RelayMessage {
     async fn save(&self, info: &Info, cascade: &Cascade) -> worker::Result<()> {
         let storage = self.state.storage();
         storage.put("cascade", cascade).await?;
-        match cascade.due() {
-            Some(at) => storage.set_alarm(at).await?,
-            None => storage.delete_alarm().await?,
-        }
+        // Once settled, the alarm is the object's end: its storage goes with the audit log's rows.
+        storage
+            .set_alarm(cascade.due().unwrap_or_else(|| crate::clock::now() + KEPT))
+            .await?;
         let by = match &cascade.phase {
             Phase::Acked { by, .. } => Some(by.as_str()),
             _ => None,
@@ -290,11 +324,12 @@ impl RelayMessage {
             return Ok(serde_json::json!({ "found": false }));
         };
         self.run(&info, &mut cascade, Event::Ack { by }).await?;
-        let answer = self
-            .twilio()?
-            .send_sms(&info.from, &self.company_number(), &text, None)
-            .await;
-        Ok(serde_json::json!({ "found": true, "sent": matches!(answer, SendAnswer::Sent { .. }) }))
+        // From the company number, then the backup number; recorded with the customer's texts.
+        let attempts = crate::notify::text_customer(&self.env, info.job_id.as_deref(), &info.from, &text)
+            .await
+            .map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+        let sent = attempts.iter().any(|a| a.status == SendStatus::Sent);
+        Ok(serde_json::json!({ "found": true, "sent": sent, "ref": info.reference, "to": info.from }))
     }
 
     /// A dispatcher's text, run once per MessageSid.
@@ -303,13 +338,22 @@ impl RelayMessage {
         if storage.get::<bool>("command_done").await?.unwrap_or(false) {
             return Ok(serde_json::json!({ "duplicate": true }));
         }
+        let out = self.run_command(&from, &body).await?;
+        // Marked done only once it ran: a failure is a 5xx, and Twilio's retry runs it again
+        // (an ACK is idempotent; a reply may reach the customer twice rather than never).
         storage.put("command_done", true).await?;
+        storage.set_alarm(crate::clock::now() + KEPT).await?;
+        Ok(out)
+    }
+
+    async fn run_command(&self, from: &str, body: &str) -> worker::Result<serde_json::Value> {
+        let from = from.to_string();
         let (roster, _) = crate::db::roster::get(&self.env).await?;
         let by = roster
             .by_phone(&from)
             .map(|t| t.dispatcher_id.clone())
             .unwrap_or_else(|| from.clone());
-        let cmd = command::parse(&body);
+        let cmd = command::parse(body);
         let target = match &cmd {
             Command::Ack { reference: Some(r) } | Command::Reply { reference: r, .. } => {
                 messages::by_ref(&self.env, r).await?
@@ -328,6 +372,18 @@ impl RelayMessage {
         };
         let target = target.expect("matched Some above");
         let out = super::tell(&self.env, &target, &op).await?;
+        if out["sent"] == false {
+            // Every sender number failed: the dispatcher must not believe the customer has it.
+            let text = command::reply_failed(
+                out["ref"].as_str().unwrap_or_default(),
+                out["to"].as_str().unwrap_or_default(),
+            );
+            worker::console_error!("relay: a dispatcher's reply could not be sent; telling them");
+            let _ = self
+                .twilio()?
+                .send_sms(&from, &self.company_number(), &text, None)
+                .await;
+        }
         Ok(serde_json::json!({ "target": target, "result": out }))
     }
 

@@ -13,6 +13,10 @@ pub enum AlertKind {
     Failovers,
     /// A tier stopped sending heartbeats and is being skipped.
     Heartbeat,
+    /// No tier was eligible: the message went to the last tier anyway.
+    NoneEligible,
+    /// Twilio could not say whether a text went out; the cascade moved on.
+    TwilioLookup,
 }
 
 impl AlertKind {
@@ -22,6 +26,8 @@ impl AlertKind {
             AlertKind::Unreachable => "unreachable",
             AlertKind::Failovers => "failovers",
             AlertKind::Heartbeat => "heartbeat",
+            AlertKind::NoneEligible => "none_eligible",
+            AlertKind::TwilioLookup => "twilio_lookup",
         }
     }
 }

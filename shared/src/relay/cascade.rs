@@ -10,10 +10,17 @@ use serde::{Deserialize, Serialize};
 
 pub use super::alert::AlertKind;
 use super::message::{DeliveryStatus, MessageState};
-use super::roster::{eligibility, Heartbeats, LocalTime, Roster, Skip};
+use super::roster::{eligibility, Heartbeats, LocalTime, Roster};
 
 /// A send with no answer for this long is presumed lost (the Worker restarted mid-send).
 pub const SEND_STUCK_S: i64 = 60;
+/// Failed "was it sent?" look-ups at Twilio before the send is taken as failed.
+pub const MAX_LOOKUPS: u32 = 5;
+
+/// The wait before look-up `n` (1-based) after a failed one: 30 s, 60 s, ... at most 10 min.
+fn lookup_backoff(n: u32) -> Duration {
+    Duration::seconds((30i64 << n.saturating_sub(1).min(5)).min(600))
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
@@ -24,6 +31,11 @@ pub enum Phase {
         dispatcher_id: String,
         to: String,
         since: DateTime<Utc>,
+        /// Failed look-ups at Twilio of whether this send went out, and when to ask again.
+        #[serde(default)]
+        lookups: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_lookup: Option<DateTime<Utc>>,
     },
     /// Sent; waiting for an ACK until `until`.
     AwaitingAck {
@@ -86,7 +98,7 @@ pub struct Attempt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cascade {
     pub phase: Phase,
-    /// Tiers sent to in this round (by dispatcher id).
+    /// Phones sent to in this round: a person is tried once, whatever the roster's edits.
     pub tried: Vec<String>,
     pub failovers: u32,
     pub attempts: Vec<Attempt>,
@@ -110,6 +122,9 @@ pub enum Event {
     /// The send's outcome is unknown (the Worker restarted mid-send) and Twilio has no record
     /// of it: it never went out, so it is made again.
     SendLost,
+    /// Asking Twilio whether the send went out failed (Twilio unreachable): ask again later,
+    /// and after [`MAX_LOOKUPS`] take the send as failed.
+    LookupFailed,
     /// A status callback for one of our sends.
     Delivery {
         sid: String,
@@ -161,7 +176,9 @@ impl Cascade {
     /// to this after every step.
     pub fn due(&self) -> Option<DateTime<Utc>> {
         match &self.phase {
-            Phase::Sending { since, .. } => Some(*since + Duration::seconds(SEND_STUCK_S)),
+            Phase::Sending { since, next_lookup, .. } => {
+                Some(next_lookup.unwrap_or(*since + Duration::seconds(SEND_STUCK_S)))
+            }
             Phase::AwaitingAck { until, .. } | Phase::Backoff { until } => Some(*until),
             _ => None,
         }
@@ -194,6 +211,7 @@ impl Cascade {
                     self.send(dispatcher_id, to, w, &mut actions);
                 }
             }
+            Event::LookupFailed => self.on_lookup_failed(w, &mut actions),
             Event::Delivery { sid, status, code } => self.on_delivery(&sid, status, code, w, &mut actions),
             Event::Ack { by } => {
                 if !matches!(self.phase, Phase::Acked { .. }) {
@@ -221,6 +239,34 @@ impl Cascade {
                 until,
             };
         }
+    }
+
+    fn on_lookup_failed(&mut self, w: &World, actions: &mut Vec<Action>) {
+        let Phase::Sending {
+            dispatcher_id,
+            to,
+            lookups,
+            next_lookup,
+            ..
+        } = &mut self.phase
+        else {
+            return;
+        };
+        *lookups += 1;
+        if *lookups < MAX_LOOKUPS {
+            *next_lookup = Some(w.now + lookup_backoff(*lookups));
+            return;
+        }
+        actions.push(Action::Alert {
+            kind: AlertKind::TwilioLookup,
+            detail: format!(
+                "could not learn from Twilio whether the text to {dispatcher_id} ({to}) went out; moving on"
+            ),
+        });
+        if let Some(a) = self.current_sending_attempt() {
+            a.outcome = Outcome::Failed;
+        }
+        self.back_off(w);
     }
 
     fn on_unreachable(&mut self, code: u32, w: &World, actions: &mut Vec<Action>) {
@@ -300,34 +346,46 @@ impl Cascade {
         self.phase = Phase::Backoff { until };
     }
 
-    /// Sends to the first eligible tier not yet tried, or ends the cascade exhausted.
+    /// Sends to the first eligible tier not yet tried, or ends the cascade exhausted. When no
+    /// tier at all is eligible, the last tier gets it anyway: a message never reaches nobody.
     fn next_tier(&mut self, w: &World, actions: &mut Vec<Action>) {
-        let mut skipped: Vec<(String, Skip)> = Vec::new();
+        let mut skipped: Vec<String> = Vec::new();
         for tier in &w.roster.tiers {
-            if self.tried.contains(&tier.dispatcher_id) {
+            if self.tried.contains(&tier.phone) {
                 continue;
             }
             match eligibility(w.roster, tier, w.heartbeats.last(&tier.dispatcher_id), w.now, w.clock) {
                 Ok(()) => {
-                    self.tried.push(tier.dispatcher_id.clone());
+                    self.tried.push(tier.phone.clone());
                     self.send(tier.dispatcher_id.clone(), tier.phone.clone(), w, actions);
                     return;
                 }
-                Err(why) => skipped.push((tier.dispatcher_id.clone(), why)),
+                Err(why) => skipped.push(format!("{}: {}", tier.dispatcher_id, why.as_str())),
             }
         }
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped {}", skipped.join(", "))
+        };
+        if let Some(last) = w.roster.tiers.last().filter(|_| self.attempts.is_empty()) {
+            actions.push(Action::Alert {
+                kind: AlertKind::NoneEligible,
+                detail: format!(
+                    "no dispatcher is eligible, so the last tier ({}) gets it{skipped}",
+                    last.dispatcher_id
+                ),
+            });
+            self.tried.push(last.phone.clone());
+            self.send(last.dispatcher_id.clone(), last.phone.clone(), w, actions);
+            return;
+        }
         self.phase = Phase::Exhausted { at: w.now };
-        let skipped: Vec<String> = skipped.iter().map(|(id, why)| format!("{id}: {why:?}")).collect();
         actions.push(Action::Alert {
             kind: AlertKind::Exhausted,
             detail: format!(
-                "no dispatcher acknowledged after {} attempt(s){}",
-                self.attempts.len(),
-                if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!("; skipped {}", skipped.join(", "))
-                }
+                "no dispatcher acknowledged after {} attempt(s){skipped}",
+                self.attempts.len()
             ),
         });
     }
@@ -346,6 +404,8 @@ impl Cascade {
             dispatcher_id: dispatcher_id.clone(),
             to: to.clone(),
             since: w.now,
+            lookups: 0,
+            next_lookup: None,
         };
         actions.push(Action::Send { dispatcher_id, to });
     }

@@ -10,6 +10,11 @@ pub const HELP: &str = "QDN relay: reply ACK (your latest), ACK #REF, or #REF yo
 /// The answer to a command whose reference names no open relay.
 pub const NO_SUCH_RELAY: &str = "QDN relay: no open relay matches that reference.";
 
+/// The answer to a reply that no sender number could deliver.
+pub fn reply_failed(reference: &str, customer: &str) -> String {
+    format!("QDN relay: your reply to #{reference} did NOT reach {customer}: Twilio refused it from every number. Please call them.")
+}
+
 /// The text a dispatcher gets for a customer's message: who, which job, what, and how to answer.
 pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job_id: Option<&str>, body: &str) -> String {
     let mut cut: String = body.chars().take(RELAYED_BODY_MAX).collect();

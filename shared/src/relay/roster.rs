@@ -187,6 +187,16 @@ pub enum Skip {
     StaleHeartbeat,
 }
 
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Unavailable => "unavailable",
+            Skip::OffCall => "off call",
+            Skip::StaleHeartbeat => "stale heartbeat",
+        }
+    }
+}
+
 /// Whether `tier` may be tried at `now`. A dispatcher who never sent a heartbeat is not stale;
 /// an on-call window in an unknown zone counts as on call (a message is never dropped for it).
 pub fn eligibility(

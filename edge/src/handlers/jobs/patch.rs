@@ -21,7 +21,14 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
     }
     let destination = patch.destination.as_ref().unwrap_or(&job.destination);
     let now = crate::clock::now();
-    crate::db::jobs::update(env, job_id, status, destination, patch.trailer_ids.as_deref(), now).await?;
+    let trailers = patch.trailer_ids.as_deref();
+    if !crate::db::jobs::update(env, job_id, job.status, status, destination, trailers, now).await? {
+        return Err(AppError::client(
+            409,
+            "job_changed",
+            "the job changed while this update was made; read it again and retry",
+        ));
+    }
     crate::cache::job_changed(job_id);
     let updated = crate::db::jobs::get(env, job_id)
         .await?

@@ -1,15 +1,16 @@
-//! `POST /sms/inbound`: a text to the company number. Answered at once with `<Response/>`; the
-//! message's Durable Object (named by its SID, so Twilio's retries relay once) does the rest:
-//! a roster phone's text is a dispatcher command, anyone else's is relayed.
+//! `POST /sms/inbound`: a text to the company number. The message's Durable Object (named by its
+//! SID, so Twilio's retries relay once) stores it before Twilio gets `<Response/>`: a failure
+//! there is a 5xx, which Twilio retries. A roster phone's text is a dispatcher command, anyone
+//! else's is relayed (by the object's alarm, after the answer).
 
 use qdn_shared::relay::message::MessageKind;
-use worker::{Context, Env, Request};
+use worker::{Env, Request};
 
 use crate::error::{AppError, AppResult};
 use crate::relay::{self, Op};
 use crate::twilio::{param, twiml, verified_form};
 
-pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
+pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let params = verified_form(req, env).await?;
     let sid = super::message_sid(&params)?;
     let from = param(&params, "From")
@@ -24,13 +25,9 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
             kind: MessageKind::Sms,
             from,
             body,
+            fail_before_store: param(&params, "QdnTestFault") == Some("storage"),
         }
     };
-    let env = env.clone();
-    ctx.wait_until(async move {
-        if let Err(e) = relay::tell(&env, &sid, &op).await {
-            worker::console_error!("relay of an inbound text failed: {e}");
-        }
-    });
+    relay::tell(env, &sid, &op).await?;
     Ok(twiml("<Response/>"))
 }

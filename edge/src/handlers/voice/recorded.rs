@@ -2,13 +2,13 @@
 //! through the roster, starting with the primary, like a text.
 
 use qdn_shared::relay::message::MessageKind;
-use worker::{Context, Env, Request};
+use worker::{Env, Request};
 
 use crate::error::{AppError, AppResult};
 use crate::relay::{self, Op};
 use crate::twilio::{param, twiml, verified_form};
 
-pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
+pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let params = verified_form(req, env).await?;
     let recording = param(&params, "RecordingSid")
         .filter(|s| s.starts_with("RE") && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -21,22 +21,14 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
         .or(param(&params, "Caller"))
         .unwrap_or("unknown caller")
         .to_string();
-    let env = env.clone();
-    ctx.wait_until(async move {
-        if let Err(e) = relay::tell(
-            &env,
-            &recording,
-            &Op::Relay {
-                kind: MessageKind::Voicemail,
-                from,
-                body: url,
-            },
-        )
-        .await
-        {
-            worker::console_error!("relay of a voicemail failed: {e}");
-        }
-    });
+    // Stored before Twilio hears back, like a text (a failure is a 5xx it retries).
+    let op = Op::Relay {
+        kind: MessageKind::Voicemail,
+        from,
+        body: url,
+        fail_before_store: false,
+    };
+    relay::tell(env, &recording, &op).await?;
     Ok(twiml(
         "<Response><Say>Thank you. We will call you back soon. Goodbye.</Say><Hangup/></Response>",
     ))

@@ -175,6 +175,79 @@ fn unavailable_tiers_are_skipped_and_a_lost_send_is_made_again() {
     assert_eq!(s.c.attempts.len(), 2);
 }
 
+fn phones(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send { to, .. } => Some(to.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn when_nobody_is_eligible_the_last_tier_gets_it_and_the_alert_says_why() {
+    let mut s = Sim::new(3);
+    s.roster.tiers[0].available = false;
+    s.roster.tiers[1].available = false;
+    s.roster.tiers[2].available = false;
+    let a = s.step(Event::Start);
+    assert_eq!(sends(&a), vec!["d2"], "the ultimate fallback");
+    let alert = a.iter().find_map(|x| match x {
+        Action::Alert { kind, detail } => Some((*kind, detail.clone())),
+        _ => None,
+    });
+    let (kind, detail) = alert.expect("an alert");
+    assert_eq!(kind, AlertKind::NoneEligible);
+    assert!(
+        detail.contains("d0: unavailable") && detail.contains("d1: unavailable"),
+        "{detail}"
+    );
+    // Once somebody had it, running out of tiers ends the cascade as before.
+    s.step(Event::SendFailed { code: None });
+    s.at(10);
+    let a = s.step(Event::Timer);
+    assert!(sends(&a).is_empty());
+    assert_eq!(s.c.state(), MessageState::Exhausted);
+}
+
+#[test]
+fn a_roster_edit_mid_cascade_never_texts_a_phone_twice() {
+    let mut s = Sim::new(3);
+    assert_eq!(phones(&s.step(Event::Start)), vec!["+15550100100"]);
+    // The dispatcher ids change, the phones stay (a roster re-seeded with new names).
+    for t in &mut s.roster.tiers {
+        t.dispatcher_id = format!("renamed-{}", t.dispatcher_id);
+    }
+    s.step(Event::SendFailed { code: None });
+    s.at(5);
+    assert_eq!(phones(&s.step(Event::Timer)), vec!["+15550100101"]);
+}
+
+#[test]
+fn a_failed_lookup_backs_off_then_moves_on_with_an_alert() {
+    let mut s = Sim::new(2);
+    s.step(Event::Start);
+    let mut last_due = s.c.due().unwrap();
+    for n in 1..MAX_LOOKUPS {
+        s.at(SEND_STUCK_S + 1000 * n as i64);
+        assert!(s.step(Event::LookupFailed).is_empty(), "no send while asking again");
+        let due = s.c.due().unwrap();
+        assert!(due > last_due && due > s.now, "look-up {n} is not in the past");
+        last_due = due;
+    }
+    let a = s.step(Event::LookupFailed);
+    assert!(matches!(
+        a.as_slice(),
+        [Action::Alert {
+            kind: AlertKind::TwilioLookup,
+            ..
+        }]
+    ));
+    s.at(100_000);
+    assert_eq!(sends(&s.step(Event::Timer)), vec!["d1"]);
+}
+
 #[test]
 fn an_empty_roster_exhausts_at_once() {
     let mut s = Sim::new(0);
