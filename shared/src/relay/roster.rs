@@ -20,40 +20,38 @@ pub struct OnCall {
 }
 
 /// A weekday, written `mon`..`sun` (any case when read).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Day(pub Weekday);
 
-impl Serialize for Day {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string().to_ascii_lowercase())
+impl TryFrom<String> for Day {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        weekday(&s).map(Day).ok_or("days are mon..sun")
     }
 }
 
-impl<'de> Deserialize<'de> for Day {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        weekday(&s)
-            .map(Day)
-            .ok_or_else(|| serde::de::Error::custom("days are mon..sun"))
+impl From<Day> for String {
+    fn from(d: Day) -> String {
+        d.0.to_string().to_ascii_lowercase()
     }
 }
 
 /// Minutes since local midnight, written `HH:MM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ClockTime(pub u32);
 
-impl Serialize for ClockTime {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{:02}:{:02}", self.0 / 60, self.0 % 60))
+impl TryFrom<String> for ClockTime {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        hhmm(&s).map(ClockTime).ok_or("times are HH:MM")
     }
 }
 
-impl<'de> Deserialize<'de> for ClockTime {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        hhmm(&s)
-            .map(ClockTime)
-            .ok_or_else(|| serde::de::Error::custom("times are HH:MM"))
+impl From<ClockTime> for String {
+    fn from(t: ClockTime) -> String {
+        format!("{:02}:{:02}", t.0 / 60, t.0 % 60)
     }
 }
 
