@@ -3,6 +3,7 @@
 //! storage and network stay in the Worker.
 
 pub mod eta;
+pub mod eval;
 pub mod fix;
 pub mod ingest;
 pub mod job;
