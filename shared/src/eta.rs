@@ -151,7 +151,7 @@ pub fn estimate_with(track: &[Point], dest: (f64, f64), params: &Params) -> Opti
 /// Drops out-of-order points and single-fix spikes: a fix implausibly far from both its
 /// neighbours while they are plausibly close to each other. A jump that persists (a gap in
 /// reporting, a real move) is kept, and so is the newest fix: it is the position.
-fn plausible(track: &[Point]) -> Vec<Point> {
+pub(crate) fn plausible(track: &[Point]) -> Vec<Point> {
     let mut ordered: Vec<Point> = Vec::with_capacity(track.len());
     for p in track {
         if p.lat.is_finite() && p.lon.is_finite() && p.t.is_finite() && ordered.last().is_none_or(|q| p.t > q.t) {

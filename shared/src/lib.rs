@@ -2,6 +2,7 @@
 //! the task runner and the tests. Everything here is pure: time comes in as an argument,
 //! storage and network stay in the Worker.
 
+pub mod arrival;
 pub mod eta;
 pub mod eval;
 pub mod fix;
