@@ -8,8 +8,8 @@
 //! Fixes may come late, twice, or out of order; decisions follow device time. The recent fixes
 //! of each trailer are kept, sorted, and every update re-reads that timeline, so a late fix takes
 //! its place among the others instead of being judged on its own. A move needs the evidence of
-//! [`DWELL_S`] of consecutive fixes on one side of the fence, so no single fix (a spike, a
-//! duplicate, one late upload) can make one, and the fence is left only beyond twice its radius,
+//! [`DWELL_S`] of consecutive fixes on one side of the fence, even leaving out the first or the
+//! last of them, so no single fix (a spike, a duplicate, one late upload) can make one, and the fence is left only beyond twice its radius,
 //! so jitter at either edge cannot flap the status. Each text is decided once per job, and the
 //! decision is part of the state: replaying the same inputs after a restart sends nothing new.
 //!
@@ -313,17 +313,16 @@ impl Arrival {
         })
     }
 
-    /// When the first trailer completed [`DWELL_S`] of consecutive fixes inside the fence.
+    /// When the first trailer proved a dwell inside the fence.
     fn dwell_inside(&self, stop: (f64, f64), radius: f64) -> Option<i64> {
         self.timelines()
             .filter_map(|(_, samples)| {
-                let mut entered: Option<i64> = None;
+                let mut run = Run::default();
                 samples.iter().find_map(|s| {
                     if distance_m((s.1, s.2), stop) <= radius {
-                        let from = *entered.get_or_insert(s.0);
-                        (s.0 - from >= DWELL_S * 1000).then_some(s.0)
+                        run.push(s.0).then_some(s.0)
                     } else {
-                        entered = None;
+                        run = Run::default();
                         None
                     }
                 })
@@ -331,25 +330,22 @@ impl Arrival {
             .min()
     }
 
-    /// When the last trailer seen at the site completed [`DWELL_S`] of consecutive fixes beyond
-    /// [`LEAVE_FACTOR`] times the radius, having been seen within it first.
+    /// When the last trailer seen at the site proved a dwell beyond [`LEAVE_FACTOR`] times the
+    /// radius, after being seen within it.
     fn gone(&self, stop: (f64, f64), radius: f64) -> Option<i64> {
         let outer = radius * LEAVE_FACTOR;
         let mut latest: Option<i64> = None;
         for (id, samples) in self.timelines() {
             let mut near = self.present.contains(id);
-            let mut out_from: Option<i64> = None;
+            let mut run = Run::default();
             let mut left_at = None;
             for s in &samples {
                 if distance_m((s.1, s.2), stop) <= outer {
                     near = true;
-                    out_from = None;
-                } else if near {
-                    let from = *out_from.get_or_insert(s.0);
-                    if s.0 - from >= DWELL_S * 1000 {
-                        left_at = Some(s.0);
-                        break;
-                    }
+                    run = Run::default();
+                } else if near && run.push(s.0) {
+                    left_at = Some(s.0);
+                    break;
                 }
             }
             match (near, left_at) {
@@ -440,6 +436,36 @@ impl Arrival {
             let old = track.partition_point(|s| s.0 < newest - KEEP_S * 1000);
             track.drain(..old.min(track.len().saturating_sub(KEEP_LAST)));
         }
+    }
+}
+
+/// Consecutive fixes on one side of a fence. They prove a dwell once they span [`DWELL_S`] even
+/// without their first fix and without their last: no single fix (a spike, or the one fix of a
+/// drive-by whose neighbours have not come yet) can make or complete a dwell. The price is one
+/// fix interval of delay.
+#[derive(Default)]
+struct Run {
+    first: Option<i64>,
+    second: Option<i64>,
+    newest: Option<i64>,
+}
+
+impl Run {
+    /// Adds the next fix's time (ms); true when the run proves a dwell with it.
+    fn push(&mut self, t: i64) -> bool {
+        let proven = match (self.first, self.second, self.newest) {
+            (Some(first), Some(second), Some(before)) => {
+                t - second >= DWELL_S * 1000 && before - first >= DWELL_S * 1000
+            }
+            _ => false,
+        };
+        if self.first.is_none() {
+            self.first = Some(t);
+        } else if self.second.is_none() {
+            self.second = Some(t);
+        }
+        self.newest = Some(t);
+        proven
     }
 }
 

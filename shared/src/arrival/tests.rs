@@ -87,8 +87,9 @@ fn approach_and_park(trailer: &str, until: i64) -> Vec<StoredFix> {
 fn a_minute_inside_the_fence_is_an_arrival() {
     let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 0));
     let ev = drive(&mut a, &mut j, &approach_and_park("T1", 400));
-    // Inside 150 m from 86 s: the first fix in is at 100 s, a minute later at 160 s.
-    assert_eq!(moves(&ev), vec![(JobStatus::AtSite, 160)]);
+    // Inside 150 m from 86 s: fixes in at 100, 120, ... The minute is proven without the first
+    // (120..180 s) and without the last (100..160 s) at 180 s.
+    assert_eq!(moves(&ev), vec![(JobStatus::AtSite, 180)]);
     assert_eq!(texts(&ev), vec![Notice::Arrived]);
     assert_eq!(a.decision(Notice::ArrivingSoon).unwrap().outcome, Outcome::Moot);
 }
@@ -114,7 +115,7 @@ fn leaving_takes_a_minute_beyond_twice_the_radius_and_happens_once() {
     away.push(fix("T1", 980, 250.0));
     away.extend((50..60).map(|i| fix("T1", i * 20, 400.0 + 100.0 * (i - 50) as f64)));
     let ev = drive(&mut a, &mut j, &away);
-    assert_eq!(moves(&ev), vec![(JobStatus::EnRouteNext, 1060)]);
+    assert_eq!(moves(&ev), vec![(JobStatus::EnRouteNext, 1080)]);
     // Coming back to the stop just left is not a second arrival.
     let back: Vec<StoredFix> = (60..80).map(|i| fix("T1", i * 20, 0.0)).collect();
     assert!(drive(&mut a, &mut j, &back).is_empty());
@@ -129,7 +130,7 @@ fn a_backlog_in_any_order_gives_the_moves_of_the_ordered_track() {
     let want = drive(&mut ordered, &mut j1, &fixes);
     assert_eq!(
         moves(&want),
-        vec![(JobStatus::AtSite, 160), (JobStatus::EnRouteNext, 680)]
+        vec![(JobStatus::AtSite, 180), (JobStatus::EnRouteNext, 700)]
     );
     // One upload, reversed and with every fix twice.
     let mut batch: Vec<StoredFix> = fixes.iter().rev().cloned().collect();
@@ -184,7 +185,7 @@ fn a_dispatchers_change_counts_only_fixes_after_it() {
     j.now = t(200);
     assert!(a.update(&j, &[], None).is_empty());
     let more: Vec<StoredFix> = (10..15).map(|i| fix("T1", i * 20, 10.0)).collect();
-    assert_eq!(moves(&drive(&mut a, &mut j, &more)), vec![(JobStatus::AtSite, 260)]);
+    assert_eq!(moves(&drive(&mut a, &mut j, &more)), vec![(JobStatus::AtSite, 280)]);
 }
 
 #[test]
@@ -198,7 +199,7 @@ fn the_next_stop_is_arrived_at_once_it_is_the_destination() {
     assert!(drive(&mut a, &mut j, &[fix("T1", 20, 0.0), fix("T1", 100, 0.0)]).is_empty());
     j.destination = (DEST.0 + 5000.0 / M_PER_DEG, DEST.1);
     let there: Vec<StoredFix> = (10..20).map(|i| fix("T1", i * 20, 5000.0)).collect();
-    assert_eq!(moves(&drive(&mut a, &mut j, &there)), vec![(JobStatus::AtSite, 260)]);
+    assert_eq!(moves(&drive(&mut a, &mut j, &there)), vec![(JobStatus::AtSite, 280)]);
 }
 
 #[test]
@@ -207,14 +208,14 @@ fn the_job_is_at_site_until_every_trailer_seen_there_has_left() {
     let mut fixes = approach_and_park("T1", 300);
     fixes.extend(approach_and_park("T2", 300));
     fixes.sort_by_key(|f| f.recorded_at);
-    assert_eq!(moves(&drive(&mut a, &mut j, &fixes)), vec![(JobStatus::AtSite, 160)]);
+    assert_eq!(moves(&drive(&mut a, &mut j, &fixes)), vec![(JobStatus::AtSite, 180)]);
     // T1 leaves at once; T2 stays ten minutes more.
     let mut later: Vec<StoredFix> = (16..60).map(|i| fix("T1", i * 20, 1000.0)).collect();
     later.extend((16..60).map(|i| fix("T2", i * 20, if i < 46 { -20.0 } else { 1000.0 })));
     later.sort_by_key(|f| f.recorded_at);
     assert_eq!(
         moves(&drive(&mut a, &mut j, &later)),
-        vec![(JobStatus::EnRouteNext, 980)]
+        vec![(JobStatus::EnRouteNext, 1000)]
     );
 }
 
@@ -320,4 +321,17 @@ fn the_state_reads_back_from_older_or_partial_json() {
     let a: Arrival = serde_json::from_str("{}").unwrap();
     assert_eq!(a, Arrival::default());
     assert_eq!(Notice::Arrived.idempotency_key("job-1"), "job-1:arrived");
+}
+
+#[test]
+fn with_a_fix_a_minute_a_spike_beside_a_drive_by_is_no_arrival() {
+    // Through the site at 15 m/s, a fix a minute: one fix inside, and the fix before it a spike
+    // that also lands inside. Two fixes a minute apart inside, yet no dwell.
+    let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 0));
+    let mut fixes: Vec<StoredFix> = (0..5).map(|k| fix("T1", k * 60, -1800.0 + 900.0 * k as f64)).collect();
+    fixes[1] = fix("T1", 60, -50.0);
+    assert!(drive(&mut a, &mut j, &fixes).is_empty());
+    // Parked, the same tracker arrives with its third fix inside.
+    let parked: Vec<StoredFix> = (5..9).map(|k| fix("T1", k * 60, 10.0)).collect();
+    assert_eq!(moves(&drive(&mut a, &mut j, &parked)), vec![(JobStatus::AtSite, 420)]);
 }
