@@ -102,8 +102,14 @@ impl Notice {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The job's status becomes `status` (a geofence move): record it in `history` with
-    /// `source: "geofence"` at `at` (the device time that completed the dwell).
-    Status { status: JobStatus, at: DateTime<Utc> },
+    /// `source: "geofence"`. `at` is when it happened by the fixes (the first fix of the stay
+    /// inside, or beyond twice the radius); `confirmed_at` the device time of the fix that
+    /// completed the dwell, when it became known.
+    Status {
+        status: JobStatus,
+        at: DateTime<Utc>,
+        confirmed_at: DateTime<Utc>,
+    },
     /// Send this text to the customer now (after storing the state).
     Text { notice: Notice, at: DateTime<Utc> },
 }
@@ -194,15 +200,19 @@ impl Arrival {
         for f in fixes {
             self.keep(f, radius);
         }
-        while let Some((status, at_ms)) = self.next_move(radius) {
-            let at = to_time(at_ms);
-            events.push(Event::Status { status, at });
+        while let Some((status, Proof { from, at })) = self.next_move(radius) {
+            let (at, confirmed_at) = (to_time(from), to_time(at));
+            events.push(Event::Status {
+                status,
+                at,
+                confirmed_at,
+            });
             self.status = Some(status);
-            self.since_ms = Some(at_ms);
+            self.since_ms = Some(confirmed_at.timestamp_millis());
             match status {
                 JobStatus::AtSite => {
-                    events.extend(self.decide(Notice::Arrived, at, job));
-                    self.settle_pending(at, Outcome::Moot);
+                    events.extend(self.decide(Notice::Arrived, confirmed_at, job));
+                    self.settle_pending(confirmed_at, Outcome::Moot);
                 }
                 _ => {
                     self.left = self.stop;
@@ -279,8 +289,8 @@ impl Arrival {
         }
     }
 
-    /// The next geofence move the kept fixes prove, with the device time (ms) that proves it.
-    fn next_move(&self, radius: f64) -> Option<(JobStatus, i64)> {
+    /// The next geofence move the kept fixes prove, and its proof.
+    fn next_move(&self, radius: f64) -> Option<(JobStatus, Proof)> {
         let stop = self.stop?;
         match self.status? {
             JobStatus::EnRoute => self.dwell_inside(stop, radius).map(|t| (JobStatus::AtSite, t)),
@@ -313,28 +323,28 @@ impl Arrival {
         })
     }
 
-    /// When the first trailer proved a dwell inside the fence.
-    fn dwell_inside(&self, stop: (f64, f64), radius: f64) -> Option<i64> {
+    /// The first trailer's proven dwell inside the fence.
+    fn dwell_inside(&self, stop: (f64, f64), radius: f64) -> Option<Proof> {
         self.timelines()
             .filter_map(|(_, samples)| {
                 let mut run = Run::default();
                 samples.iter().find_map(|s| {
                     if distance_m((s.1, s.2), stop) <= radius {
-                        run.push(s.0).then_some(s.0)
+                        run.push(s.0)
                     } else {
                         run = Run::default();
                         None
                     }
                 })
             })
-            .min()
+            .min_by_key(|p| p.at)
     }
 
     /// When the last trailer seen at the site proved a dwell beyond [`LEAVE_FACTOR`] times the
     /// radius, after being seen within it.
-    fn gone(&self, stop: (f64, f64), radius: f64) -> Option<i64> {
+    fn gone(&self, stop: (f64, f64), radius: f64) -> Option<Proof> {
         let outer = radius * LEAVE_FACTOR;
-        let mut latest: Option<i64> = None;
+        let mut latest: Option<Proof> = None;
         for (id, samples) in self.timelines() {
             let mut near = self.present.contains(id);
             let mut run = Run::default();
@@ -343,15 +353,22 @@ impl Arrival {
                 if distance_m((s.1, s.2), stop) <= outer {
                     near = true;
                     run = Run::default();
-                } else if near && run.push(s.0) {
-                    left_at = Some(s.0);
-                    break;
+                } else if near {
+                    left_at = run.push(s.0);
+                    if left_at.is_some() {
+                        break;
+                    }
                 }
             }
             match (near, left_at) {
                 (false, _) => continue,
                 (true, None) => return None,
-                (true, Some(t)) => latest = latest.max(Some(t)),
+                (true, Some(p)) => {
+                    latest = Some(latest.map_or(p, |l| Proof {
+                        from: l.from.max(p.from),
+                        at: l.at.max(p.at),
+                    }))
+                }
             }
         }
         latest
@@ -439,6 +456,13 @@ impl Arrival {
     }
 }
 
+/// A dwell shown by the fixes: since when (ms), and the fix that completed the proof.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Proof {
+    from: i64,
+    at: i64,
+}
+
 /// Consecutive fixes on one side of a fence. They prove a dwell once they span [`DWELL_S`] even
 /// without their first fix and without their last: no single fix (a spike, or the one fix of a
 /// drive-by whose neighbours have not come yet) can make or complete a dwell. The price is one
@@ -451,8 +475,8 @@ struct Run {
 }
 
 impl Run {
-    /// Adds the next fix's time (ms); true when the run proves a dwell with it.
-    fn push(&mut self, t: i64) -> bool {
+    /// Adds the next fix's time (ms); the proof when the run proves a dwell with it.
+    fn push(&mut self, t: i64) -> Option<Proof> {
         let proven = match (self.first, self.second, self.newest) {
             (Some(first), Some(second), Some(before)) => {
                 t - second >= DWELL_S * 1000 && before - first >= DWELL_S * 1000
@@ -465,7 +489,10 @@ impl Run {
             self.second = Some(t);
         }
         self.newest = Some(t);
-        proven
+        proven.then(|| Proof {
+            from: self.first.unwrap_or(t),
+            at: t,
+        })
     }
 }
 

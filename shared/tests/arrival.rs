@@ -128,11 +128,20 @@ fn job() -> JobView {
     }
 }
 
-fn moves(events: &[Event]) -> Vec<(JobStatus, f64)> {
+fn secs(at: &DateTime<Utc>) -> f64 {
+    (*at - t0()).num_milliseconds() as f64 / 1000.0
+}
+
+/// (status, when it happened, when it was confirmed), seconds from the start.
+fn moves(events: &[Event]) -> Vec<(JobStatus, f64, f64)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Status { status, at } => Some((*status, (*at - t0()).num_milliseconds() as f64 / 1000.0)),
+            Event::Status {
+                status,
+                at,
+                confirmed_at,
+            } => Some((*status, secs(at), secs(confirmed_at))),
             _ => None,
         })
         .collect()
@@ -252,13 +261,20 @@ proptest! {
             [vec![], vec![JobStatus::AtSite], vec![JobStatus::AtSite, JobStatus::EnRouteNext]].contains(&statuses),
             "{got:?}"
         );
-        if let Some(&(_, at)) = got.first() {
-            // Jitter can show it inside from R + margin; never sooner than a minute after that.
+        if let Some(&(_, at, confirmed)) = got.first() {
+            // Jitter can show it inside from R + margin: not sooner, and confirmed a minute on.
             let near = truth.iter().find(|p| dist(p) <= R + margin(sigma)).map(|p| p.0);
-            prop_assert!(near.is_some_and(|near| at >= near + DWELL_S as f64), "arrived at {at}, near from {near:?}");
+            prop_assert!(
+                near.is_some_and(|near| at >= near - 0.001 && confirmed >= at + DWELL_S as f64),
+                "arrived at {at} ({confirmed}), near from {near:?}"
+            );
         }
-        if let Some(&(_, at)) = got.get(1) {
-            prop_assert!(leaves && at >= drive + stay, "left at {at} while parked until {}", drive + stay);
+        if let Some(&(_, at, confirmed)) = got.get(1) {
+            prop_assert!(
+                leaves && at >= drive + stay - 0.001 && confirmed >= at + DWELL_S as f64,
+                "left at {at} ({confirmed}) while parked until {}",
+                drive + stay
+            );
         }
         // Parked well inside, with enough fixes over the stay to show it: arrives.
         let fixes_while_parked = fixes

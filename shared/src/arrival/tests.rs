@@ -57,7 +57,9 @@ fn moves(events: &[Event]) -> Vec<(JobStatus, i64)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Status { status, at } => Some((*status, (*at - t(0)).num_seconds())),
+            Event::Status {
+                status, confirmed_at, ..
+            } => Some((*status, (*confirmed_at - t(0)).num_seconds())),
             _ => None,
         })
         .collect()
@@ -90,6 +92,8 @@ fn a_minute_inside_the_fence_is_an_arrival() {
     // Inside 150 m from 86 s: fixes in at 100, 120, ... The minute is proven without the first
     // (120..180 s) and without the last (100..160 s) at 180 s.
     assert_eq!(moves(&ev), vec![(JobStatus::AtSite, 180)]);
+    // It arrived with its first fix inside.
+    assert!(matches!(ev[0], Event::Status { at, .. } if at == t(100)));
     assert_eq!(texts(&ev), vec![Notice::Arrived]);
     assert_eq!(a.decision(Notice::ArrivingSoon).unwrap().outcome, Outcome::Moot);
 }

@@ -5,6 +5,7 @@
 //! [`trips_from_csv`] under the `eval` feature) and prints the figures. Each trip's last fix
 //! is its destination and its arrival.
 
+pub mod arrival;
 pub mod eta;
 
 use crate::eta::Point;
