@@ -9,9 +9,10 @@
 //! of each trailer are kept, sorted, and every update re-reads that timeline, so a late fix takes
 //! its place among the others instead of being judged on its own. A move needs the evidence of
 //! [`DWELL_S`] of consecutive fixes on one side of the fence, even leaving out the first or the
-//! last of them, so no single fix (a spike, a duplicate, one late upload) can make one, and the fence is left only beyond twice its radius,
-//! so jitter at either edge cannot flap the status. Each text is decided once per job, and the
-//! decision is part of the state: replaying the same inputs after a restart sends nothing new.
+//! last of them, so no single fix (a spike, a duplicate, one late upload) can make one; and the
+//! fence is left only beyond twice its radius, so jitter at either edge cannot flap the status.
+//! Each text is decided once per job, and the decision is part of the state: replaying the same
+//! inputs after a restart sends nothing new.
 //!
 //! To keep that promise the Worker must store the new state before it acts on the events (a
 //! crash in between loses a text rather than sending it twice), and must not run two updates of

@@ -138,38 +138,37 @@ fn figures_over_seeds() {
     }
 }
 
-/// Tuning aid: `cargo test -p qdn-shared tune_parameters -- --ignored --nocapture`.
+/// Tuning aid: `cargo test -p qdn-shared --release tune_parameters -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn tune_parameters() {
     let trips = bus_trips();
-    for cv in [0.1, 0.3, 1.0] {
-        for prior in [3.5, 4.0, 5.0] {
-            for window in [180.0, 300.0, 600.0] {
-                for ht in [150.0, 300.0, 600.0, 1200.0] {
-                    let p = Params {
-                        prior_mps: prior,
-                        window_s: window,
-                        half_trust_s: ht,
-                        steady_cv: cv,
-                    };
-                    let (mut worst, mut sum, mut live) = (0.0f64, 0.0, 0.0);
-                    for v in VARIANTS {
-                        for seed in [1u64, 2, 3] {
-                            let s = eta_figures_with(&trips, &v, 0x5eed_0000 + seed, &p);
-                            worst = worst.max(s.learned);
-                            sum += s.learned;
-                            live += s.live;
-                        }
-                    }
-                    println!(
-                    "cv {cv} prior {prior} window {window} ht {ht}: learned MdAPE worst {worst:.3} mean {:.3}, live mean {:.3}",
-                    sum / 12.0,
-                    live / 12.0
-                );
-                }
+    let grid = [0.1, 0.2, 0.3].into_iter().flat_map(|cv| {
+        [3.5, 4.0, 5.0].into_iter().flat_map(move |prior| {
+            [180.0, 300.0, 600.0]
+                .into_iter()
+                .flat_map(move |window| [300.0, 600.0, 1200.0].map(|ht| (cv, prior, window, ht)))
+        })
+    });
+    for (cv, prior, window, ht) in grid {
+        let p = Params {
+            prior_mps: prior,
+            window_s: window,
+            half_trust_s: ht,
+            steady_cv: cv,
+        };
+        let (mut worst, mut learned, mut live) = (0.0f64, 0.0, 0.0);
+        for v in VARIANTS {
+            for seed in [1u64, 2, 3] {
+                let s = eta_figures_with(&trips, &v, 0x5eed_0000 + seed, &p);
+                worst = worst.max(s.learned);
+                learned += s.learned / 12.0;
+                live += s.live / 12.0;
             }
         }
+        println!(
+            "cv {cv} prior {prior} window {window} ht {ht}: learned {learned:.3} (worst {worst:.3}), live {live:.3}"
+        );
     }
 }
 
