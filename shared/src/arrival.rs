@@ -410,7 +410,12 @@ impl Arrival {
             return Vec::new();
         }
         let mut events = Vec::new();
-        if reading.seconds <= job.arriving_soon_min * 60.0 {
+        let soon_min = if job.arriving_soon_min.is_finite() && job.arriving_soon_min >= 0.0 {
+            job.arriving_soon_min
+        } else {
+            DEFAULT_ARRIVING_SOON_MIN
+        };
+        if reading.seconds <= soon_min * 60.0 {
             events.extend(self.decide(Notice::ArrivingSoon, reading.at, job));
         }
         let arrive_at = reading.at + Duration::milliseconds((reading.seconds * 1000.0) as i64);

@@ -189,7 +189,7 @@ fn a_highway_truck_is_not_estimated_at_city_speed() {
     let track = highway(0.0, 40);
     let dest = (track.last().unwrap().lat + 100_000.0 / 111_195.0, -1.5);
     let e = estimate(&track, dest).unwrap();
-    assert!((e.seconds - 4000.0).abs() < 400.0, "{}", e.seconds);
+    assert!((e.seconds - 4000.0).abs() < 200.0, "{}", e.seconds);
     // Past trips on other roads change nothing.
     let elsewhere: Vec<PastTrip> = (0..5)
         .map(|d| {
