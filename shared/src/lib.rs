@@ -2,9 +2,11 @@
 //! the task runner and the tests. Everything here is pure: time comes in as an argument,
 //! storage and network stay in the Worker.
 
+pub mod arrival;
 pub mod body;
 pub mod config;
 pub mod eta;
+pub mod eval;
 pub mod fix;
 pub mod ingest;
 pub mod job;
