@@ -191,6 +191,30 @@ fn eta_row(line: &str) -> Row {
     }
 }
 
+/// One row per scenario of the geofence evaluation on the real bus trips (`qdn_shared::eval`).
+pub fn arrival() -> Result<Vec<Row>, String> {
+    use qdn_shared::eval::{self, arrival};
+    let path = crate::util::root().join("shared/testdata/liverpool_bus_route14_outbound.csv");
+    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let trips = eval::trips_from_csv(file)?;
+    Ok(arrival::scenarios()
+        .iter()
+        .map(|s| {
+            let f = arrival::arrival_figures(&trips, s, eval::SEED);
+            let ok = f.detected_share() >= 0.95 && f.false_arrivals == 0 && f.soon_share() >= 0.8;
+            row(
+                &format!("arrival, {}", f.scenario),
+                format!(
+                    "{}/{} within 90 s, {} false, {} flaps; soon 7-13 min {}/{}",
+                    f.detected, f.trips, f.false_arrivals, f.flaps, f.soon_on_time, f.soon_eligible
+                ),
+                "≥ 95 %, 0 false; soon ≥ 80 %",
+                Some(ok),
+            )
+        })
+        .collect())
+}
+
 pub fn print_table(rows: &[Row]) {
     let w = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(10);
     let m = rows.iter().map(|r| r.measured.chars().count()).max().unwrap_or(10);

@@ -41,6 +41,7 @@ pub fn run() -> Result {
         sms_to_first_send(m.sms_ms),
     ];
     rows.extend(eta(&m.eta));
+    rows.extend(arrival()?);
     print_table(&rows);
     Ok(())
 }
