@@ -49,7 +49,7 @@ thread_local! {
 }
 
 fn now() -> f64 {
-    js_sys::Date::now()
+    crate::clock::now().timestamp_millis() as f64
 }
 
 pub fn view(job_id: &str) -> Option<Rc<View>> {
