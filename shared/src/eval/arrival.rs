@@ -155,8 +155,34 @@ pub fn arrival_figures(trips: &[Trip], scenario: &Scenario, seed: u64) -> Arriva
         .iter()
         .map(|seen| uploads(seen, scenario.late, &mut rng))
         .collect();
-    // Trips in the order they arrived, each learning from those whose arrival the automation
-    // had confirmed (as the Worker would keep them: the fixes up to the recorded arrival).
+    let replayed = replay_in_arrival_order(trips, &observed, &uploads);
+    let mut f = ArrivalFigures {
+        scenario: scenario.name(),
+        trips: trips.len(),
+        detected: 0,
+        detected_last_fix: 0,
+        confirmed_after_s: Vec::new(),
+        false_arrivals: 0,
+        flaps: 0,
+        soon_eligible: 0,
+        soon_on_time: 0,
+        soon_on_time_last_fix: 0,
+        soon_leads_min: Vec::new(),
+    };
+    for (trip, events) in trips.iter().zip(&replayed) {
+        score(&mut f, trip, events);
+    }
+    f
+}
+
+/// Replays each trip's uploads through the automation, trips in the order they arrived, each
+/// learning from those whose arrival had been confirmed (as the Worker would keep them: the
+/// fixes up to the recorded arrival).
+fn replay_in_arrival_order(
+    trips: &[Trip],
+    observed: &[Vec<Point>],
+    uploads: &[Vec<(f64, Vec<Point>)>],
+) -> Vec<Vec<(Event, f64)>> {
     let mut order: Vec<usize> = (0..trips.len()).collect();
     order.sort_by(|a, b| trips[*a].arrived_at().total_cmp(&trips[*b].arrived_at()));
     let mut past: Vec<(f64, PastTrip)> = Vec::new();
@@ -179,64 +205,53 @@ pub fn arrival_figures(trips: &[Trip], scenario: &Scenario, seed: u64) -> Arriva
         }
         replayed[i] = events;
     }
-    let mut f = ArrivalFigures {
-        scenario: scenario.name(),
-        trips: trips.len(),
-        detected: 0,
-        detected_last_fix: 0,
-        confirmed_after_s: Vec::new(),
-        false_arrivals: 0,
-        flaps: 0,
-        soon_eligible: 0,
-        soon_on_time: 0,
-        soon_on_time_last_fix: 0,
-        soon_leads_min: Vec::new(),
-    };
-    for (trip, events) in trips.iter().zip(&replayed) {
-        let (reached, last_fix) = (reached_at(trip), trip.arrived_at());
-        let secs = |t: &DateTime<Utc>| t.timestamp_millis() as f64 / 1000.0;
-        let moves: Vec<(JobStatus, f64, f64)> = events
+    replayed
+}
+
+/// Adds one trip's outcome to the figures.
+fn score(f: &mut ArrivalFigures, trip: &Trip, events: &[(Event, f64)]) {
+    let (reached, last_fix) = (reached_at(trip), trip.arrived_at());
+    let secs = |t: &DateTime<Utc>| t.timestamp_millis() as f64 / 1000.0;
+    let moves: Vec<(JobStatus, f64, f64)> = events
+        .iter()
+        .filter_map(|(e, _)| match e {
+            Event::Status {
+                status,
+                at,
+                confirmed_at,
+            } => Some((*status, secs(at), secs(confirmed_at))),
+            _ => None,
+        })
+        .collect();
+    if let Some(&(_, at, confirmed)) = moves.iter().find(|m| m.0 == JobStatus::AtSite) {
+        f.detected += usize::from((at - reached).abs() <= DETECTED_WITHIN_S);
+        f.detected_last_fix += usize::from((at - last_fix).abs() <= DETECTED_WITHIN_S);
+        f.confirmed_after_s.push(confirmed - reached);
+        // Where the vehicle truly was when the arrival was decided.
+        let truth = trip
+            .points
             .iter()
-            .filter_map(|(e, _)| match e {
-                Event::Status {
-                    status,
-                    at,
-                    confirmed_at,
-                } => Some((*status, secs(at), secs(confirmed_at))),
-                _ => None,
-            })
-            .collect();
-        if let Some(&(_, at, confirmed)) = moves.iter().find(|m| m.0 == JobStatus::AtSite) {
-            f.detected += usize::from((at - reached).abs() <= DETECTED_WITHIN_S);
-            f.detected_last_fix += usize::from((at - last_fix).abs() <= DETECTED_WITHIN_S);
-            f.confirmed_after_s.push(confirmed - reached);
-            // Where the vehicle truly was when the arrival was decided.
-            let truth = trip
-                .points
-                .iter()
-                .rev()
-                .find(|p| p.t <= confirmed)
-                .unwrap_or(&trip.points[0]);
-            f.false_arrivals += usize::from(distance_m((truth.lat, truth.lon), trip.dest()) > DEFAULT_GEOFENCE_M);
-        }
-        f.flaps += usize::from(moves.len() > 1);
-        if reached - trip.points[0].t >= SOON_WINDOW_MIN.1 * 60.0 {
-            f.soon_eligible += 1;
-            let soon = events.iter().find_map(|(e, _)| match e {
-                Event::Text {
-                    notice: Notice::ArrivingSoon,
-                    at,
-                } => Some(at.timestamp_millis() as f64 / 1000.0),
-                _ => None,
-            });
-            let lead = soon.map_or(f64::NAN, |at| (reached - at) / 60.0);
-            let on_time = |lead: f64| (SOON_WINDOW_MIN.0..=SOON_WINDOW_MIN.1).contains(&lead);
-            f.soon_on_time += usize::from(on_time(lead));
-            f.soon_on_time_last_fix += usize::from(soon.is_some_and(|at| on_time((last_fix - at) / 60.0)));
-            f.soon_leads_min.push(lead);
-        }
+            .rev()
+            .find(|p| p.t <= confirmed)
+            .unwrap_or(&trip.points[0]);
+        f.false_arrivals += usize::from(distance_m((truth.lat, truth.lon), trip.dest()) > DEFAULT_GEOFENCE_M);
     }
-    f
+    f.flaps += usize::from(moves.len() > 1);
+    if reached - trip.points[0].t >= SOON_WINDOW_MIN.1 * 60.0 {
+        f.soon_eligible += 1;
+        let soon = events.iter().find_map(|(e, _)| match e {
+            Event::Text {
+                notice: Notice::ArrivingSoon,
+                at,
+            } => Some(at.timestamp_millis() as f64 / 1000.0),
+            _ => None,
+        });
+        let lead = soon.map_or(f64::NAN, |at| (reached - at) / 60.0);
+        let on_time = |lead: f64| (SOON_WINDOW_MIN.0..=SOON_WINDOW_MIN.1).contains(&lead);
+        f.soon_on_time += usize::from(on_time(lead));
+        f.soon_on_time_last_fix += usize::from(soon.is_some_and(|at| on_time((last_fix - at) / 60.0)));
+        f.soon_leads_min.push(lead);
+    }
 }
 
 /// (server time, fixes) in upload order: one fix at a time as recorded, or late and shuffled
