@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::tools::Tools;
-use crate::util::{cargo, fingerprint, root, run, step, Result};
+use crate::util::{fingerprint, root, run, step, Result};
 
 /// wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
 const WASM_FEATURES: &[&str] = &[
@@ -59,22 +59,17 @@ pub fn ui(tools: &Tools) -> Result {
             "static/track/pkg/qdn_track_ui.js",
         ],
         || {
-            run(cargo()
-                .args([
-                    "build",
-                    "-p",
-                    "qdn-track-ui",
-                    "--release",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                ])
+            // wasm-pack with the wasm-bindgen CLI installed here (`no-install`: it downloads
+            // nothing); wasm-opt is binaryen's from npm, a newer one than wasm-pack would fetch.
+            run(Command::new(&tools.wasm_pack)
+                .args(["build", "track-ui", "--release", "--target", "web", "--mode", "no-install"])
+                .args(["--no-pack", "--no-opt", "--no-typescript", "--out-dir", "../static/track/pkg"])
+                .env("PATH", path_with(tools.wasm_bindgen.parent()))
+                .env("WASM_PACK_CACHE", root().join("target/wasm-pack-cache"))
                 .current_dir(root()))?;
-            let wasm = root().join("target/wasm32-unknown-unknown/release/qdn_track_ui.wasm");
             let out = root().join("static/track/pkg");
-            run(Command::new(&tools.wasm_bindgen)
-                .arg(&wasm)
-                .args(["--target", "web", "--no-typescript", "--out-dir"])
-                .arg(&out))?;
+            // Not a page asset (wasm-pack marks its output as untracked).
+            let _ = std::fs::remove_file(out.join(".gitignore"));
             let bg = out.join("qdn_track_ui_bg.wasm");
             run(Command::new(tools.npm_bin("wasm-opt"))
                 .args(WASM_FEATURES)
@@ -116,4 +111,11 @@ pub fn sizes(path: &std::path::Path) -> Option<(u64, u64)> {
         .stdout
         .len() as u64;
     Some((raw, gz))
+}
+
+/// `PATH` with `dir` first, so a tool finds the binaries installed here before any other.
+fn path_with(dir: Option<&std::path::Path>) -> std::ffi::OsString {
+    let mut paths: Vec<std::path::PathBuf> = dir.into_iter().map(std::path::Path::to_path_buf).collect();
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap_or_default()
 }

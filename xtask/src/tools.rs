@@ -1,4 +1,4 @@
-//! Installs what the build needs, idempotently: the wasm32 target, worker-build, the
+//! Installs what the build needs, idempotently: the wasm32 target, worker-build, wasm-pack, the
 //! wasm-bindgen CLI matching Cargo.lock, and the npm packages of package-lock.json.
 
 use std::path::PathBuf;
@@ -7,10 +7,14 @@ use std::process::Command;
 use crate::util::{cargo, output, root, run, step, Result};
 
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// The pages' build tool (the design card's): run with `--mode no-install`, so it uses the
+/// wasm-bindgen CLI installed here and downloads nothing.
+pub const WASM_PACK_VERSION: &str = "0.15.1";
 
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub worker_build: PathBuf,
+    pub wasm_pack: PathBuf,
     pub node_bin: PathBuf,
 }
 
@@ -57,6 +61,13 @@ pub fn ensure() -> Result<Tools> {
         run(cargo().args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked"]))?;
     }
 
+    let wasm_pack = cargo_bin("wasm-pack");
+    let have = output(Command::new(&wasm_pack).arg("--version")).unwrap_or_default();
+    if !have.contains(WASM_PACK_VERSION) {
+        step(&format!("installing wasm-pack {WASM_PACK_VERSION} (first time only, ~4 min)"));
+        run(cargo().args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]))?;
+    }
+
     let want = locked_wasm_bindgen()?;
     let wasm_bindgen = cargo_bin("wasm-bindgen");
     let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
@@ -84,6 +95,7 @@ pub fn ensure() -> Result<Tools> {
     Ok(Tools {
         wasm_bindgen,
         worker_build,
+        wasm_pack,
         node_bin,
     })
 }
