@@ -18,6 +18,7 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
         + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
+    crate::db::revocations::delete_expired(env, now.timestamp()).await?;
     worker::console_log!("retention: deleted {deleted} fixes (7 days) and {audit} relay rows (90 days)");
     stale_heartbeats(env, now).await?;
     Ok(Report {
