@@ -3,7 +3,8 @@
 //! The router refreshes it before a request when it is older than [`REFRESH_MS`], so a
 //! revocation made anywhere takes effect everywhere within that time, and at once in the
 //! isolate that made it. A list that could not be loaded, or is older than [`MAX_AGE_MS`],
-//! refuses every token (fail closed) rather than let a revoked one through.
+//! refuses every token (fail closed) rather than let a revoked one through; code that checks
+//! tokens outside the router (a Durable Object) must call [`refresh`] first.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -72,9 +73,11 @@ pub fn check(claims: &Claims) -> AppResult<()> {
     Ok(current()?.check(claims)?)
 }
 
-/// The `iat` for a new token bound to `job_id`.
-pub fn issue_at(job_id: Option<&str>, now_s: i64) -> AppResult<i64> {
-    Ok(current()?.issue_at(job_id, now_s))
+/// The `iat` for a new token bound to `job_id`. Links are also minted where no request loaded
+/// the list (a Durable Object, the cron); there it is `now_s`, and a link minted in the very
+/// second its job was revoked is born revoked (rare, and a fresh link fixes it) rather than fail.
+pub fn issue_at(job_id: Option<&str>, now_s: i64) -> i64 {
+    LIST.with(|l| l.borrow().as_ref().map_or(now_s, |l| l.list.issue_at(job_id, now_s)))
 }
 
 /// Applies a revocation this isolate just stored, without waiting for the next load.
