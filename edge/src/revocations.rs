@@ -16,7 +16,7 @@ use worker::Env;
 use crate::error::{AppError, AppResult};
 
 const REFRESH_MS: f64 = 30_000.0;
-/// The contract: a revocation holds everywhere within a minute.
+/// A revocation must hold everywhere within a minute.
 const MAX_AGE_MS: f64 = 60_000.0;
 
 struct Loaded {
