@@ -1,14 +1,28 @@
-//! Bearer tokens: verified once, then checked for scope and for the job they are bound to.
+//! Bearer tokens: verified once (signature, claims, revocation), then checked for scope and for
+//! the job they are bound to. New tokens are signed here too, each with its own `jti`.
 
 use qdn_shared::token::{self, Claims, Scope, TokenError};
 use worker::{Env, Request};
 
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
 pub fn verify(env: &Env, raw: &str) -> AppResult<Claims> {
     let cfg = crate::config::get(env);
     let now = crate::clock::now().timestamp();
-    Ok(token::verify(raw, crate::config::jwt_secret(&cfg)?, now)?)
+    let claims = token::verify(raw, crate::config::jwt_secret(&cfg)?, now)?;
+    crate::revocations::check(&claims)?;
+    Ok(claims)
+}
+
+/// Signs `claims` as a new token: a fresh `jti`, and an `iat` after any revocation of its job.
+pub fn issue(cfg: &Config, mut claims: Claims) -> AppResult<(String, Claims)> {
+    claims.jti = Some(crate::ids::new_id("tok_", 20));
+    if let Some(iat) = claims.iat {
+        claims.iat = Some(crate::revocations::issue_at(claims.job_id.as_deref(), iat));
+    }
+    let t = token::sign(&claims, crate::config::jwt_secret(cfg)?);
+    Ok((t, claims))
 }
 
 pub fn bearer(req: &Request) -> AppResult<String> {

@@ -25,6 +25,7 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
         + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
     let days = crate::config::get(env).customer_data_days;
     let erased = crate::db::jobs::erase_customers(env, now - chrono::Duration::days(days as i64)).await?;
+    crate::db::revocations::delete_expired(env, now.timestamp()).await?;
     worker::console_log!(
         "retention: deleted {deleted} fixes (7 days) and {audit} relay rows ({AUDIT_DAYS} days); \
          erased the customers of {erased} jobs finished over {days} days ago"

@@ -27,8 +27,11 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
-/// Reads the body, refusing more than [`MAX_BODY`] bytes, whatever Content-Length claims.
+/// Reads the body, refusing more than [`MAX_BODY`] bytes whatever the framing: a Content-Length
+/// over it is refused unread, and any body (chunked included) is read chunk by chunk and
+/// dropped as soon as it passes the cap, so nothing larger is ever held in memory.
 pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
+    use futures_util::StreamExt;
     let too_large = || {
         AppError::client(
             413,
@@ -36,18 +39,24 @@ pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
             format!("the body is larger than {} KB", MAX_BODY / 1024),
         )
     };
+    let unreadable = || AppError::bad_request("invalid_body", "the body could not be read");
     if header(req, "Content-Length")
         .and_then(|l| l.parse::<usize>().ok())
         .is_some_and(|l| l > MAX_BODY)
     {
         return Err(too_large());
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::bad_request("invalid_body", "the body could not be read"))?;
-    if bytes.len() > MAX_BODY {
-        return Err(too_large());
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(|_| unreadable())?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        if bytes.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
 }

@@ -18,6 +18,7 @@ mod local_time;
 mod notify;
 mod rate_limit;
 mod relay;
+mod revocations;
 mod router;
 mod twilio;
 

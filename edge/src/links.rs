@@ -9,7 +9,7 @@ use crate::error::AppResult;
 pub fn track_token(cfg: &Config, job_id: &str) -> AppResult<String> {
     let mut claims = Claims::new(Scope::Track, crate::clock::now().timestamp(), TRACK_TOKEN_TTL_S);
     claims.job_id = Some(job_id.to_string());
-    Ok(qdn_shared::token::sign(&claims, crate::config::jwt_secret(cfg)?))
+    Ok(crate::auth::issue(cfg, claims)?.0)
 }
 
 pub fn tracking_url(cfg: &Config, token: &str) -> String {

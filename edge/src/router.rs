@@ -1,5 +1,6 @@
 //! Method + path → handler. Every answer passes through here, so CORS and error bodies are
-//! applied in one place.
+//! applied in one place, and so are the checks every request needs: a configuration that must
+//! not be served is refused, and the revocation list is fresh before any token is checked.
 
 use worker::{Context, Env, Method, Request, Response};
 
@@ -8,8 +9,14 @@ use crate::handlers::{health, ingest, jobs, maintenance, notify, relay, sms, tok
 
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let path = req.path();
+    if let Some(refusal) = crate::config::refusal(env) {
+        return refusal.into_response();
+    }
     if crate::cors::applies(&path) && req.method() == Method::Options {
         return crate::cors::preflight(&req, env);
+    }
+    if path != "/healthz" {
+        crate::revocations::refresh(env).await;
     }
     let mut resp = route(&mut req, env, ctx, &path)
         .await
@@ -46,7 +53,11 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         },
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;
-            tokens::post(req, env).await
+            tokens::mint::post(req, env).await
+        }
+        ["api", "tokens", "revoke"] => {
+            only(&method, &[Post], "POST")?;
+            tokens::revoke::post(req, env).await
         }
         ["api", "trailers", trailer_id] => {
             only(&method, &[Put], "PUT")?;

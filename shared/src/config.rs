@@ -9,6 +9,11 @@ pub const TWILIO_TIMEOUT_MS: u64 = 8000;
 pub const CUSTOMER_DATA_DAYS: u32 = 180;
 /// The origin a local `wrangler dev` serves on when `PUBLIC_BASE_URL` is unset.
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
+/// The shortest `JWT_SECRET` accepted: HS256 keys under the hash's 32 bytes weaken the MAC.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// How the example secret of `.dev.vars.example` begins: published, so never for a public
+/// (https) deployment, even with its tail edited.
+pub const EXAMPLE_JWT_SECRET_PREFIX: &str = "dev-only-change-me";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -124,6 +129,27 @@ impl Config {
         self.company_number.as_deref().filter(|p| crate::phone::is_e164(p))
     }
 
+    /// What keeps this configuration from being served, each naming its setting (never its
+    /// value). The Worker answers every request with these until they are fixed.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self.jwt_secret.as_deref() {
+            None => out.push("JWT_SECRET is not set; set a random secret of at least 32 bytes".into()),
+            Some(s) if s.len() < MIN_JWT_SECRET_BYTES => out.push(format!(
+                "JWT_SECRET is shorter than {MIN_JWT_SECRET_BYTES} bytes; set a random secret of at least {MIN_JWT_SECRET_BYTES} bytes"
+            )),
+            Some(s) if s.starts_with(EXAMPLE_JWT_SECRET_PREFIX) && self.public_base_url.starts_with("https://") => {
+                out.push(
+                    "JWT_SECRET is the published example value (.dev.vars.example) and PUBLIC_BASE_URL is https; \
+                     set a secret of your own"
+                        .into(),
+                )
+            }
+            Some(_) => {}
+        }
+        out
+    }
+
     /// Whether a browser page at `origin` may call the API.
     pub fn cors_allows(&self, origin: &str) -> bool {
         self.cors_origins.iter().any(|o| o == origin || o == "*")
@@ -179,6 +205,48 @@ mod tests {
         assert_eq!(c.cors_origins, ["https://a.example", "https://b.example"]);
         assert!(c.cors_allows("https://b.example") && !c.cors_allows("https://c.example"));
         assert_eq!(c.twilio.api_base, "http://127.0.0.1:8788");
+    }
+
+    #[test]
+    fn a_weak_or_published_jwt_secret_is_a_problem_that_names_no_value() {
+        let good = "k".repeat(MIN_JWT_SECRET_BYTES);
+        assert!(config(&[("JWT_SECRET", &good)]).problems().is_empty());
+        let short = "k".repeat(MIN_JWT_SECRET_BYTES - 1);
+        let p = config(&[("JWT_SECRET", &short)]).problems();
+        assert!(
+            p.len() == 1 && p[0].starts_with("JWT_SECRET is shorter than 32 bytes"),
+            "{p:?}"
+        );
+        assert!(!p[0].contains(&short));
+        assert!(config(&[("JWT_SECRET", "  ")]).problems()[0].contains("not set"));
+        // The example's own value: fine locally, refused behind https.
+        let example = example_secret();
+        assert!(example.len() >= MIN_JWT_SECRET_BYTES, "the example must work locally");
+        let local = [
+            ("JWT_SECRET", example.as_str()),
+            ("PUBLIC_BASE_URL", "http://127.0.0.1:8787"),
+        ];
+        assert!(config(&local).problems().is_empty());
+        for public in ["https://quickdumpnow.com", " https://track.example.com/ "] {
+            let p = config(&[("JWT_SECRET", example.as_str()), ("PUBLIC_BASE_URL", public)]).problems();
+            assert!(p.len() == 1 && p[0].contains("example"), "{public}: {p:?}");
+            assert!(!p[0].contains(&example));
+        }
+        let edited = format!("{EXAMPLE_JWT_SECRET_PREFIX}-but-edited-0000000000000000");
+        let p = config(&[
+            ("JWT_SECRET", edited.as_str()),
+            ("PUBLIC_BASE_URL", "https://a.example"),
+        ])
+        .problems();
+        assert_eq!(p.len(), 1);
+    }
+
+    /// The value `cargo xtask dev` copies into `.dev.vars`.
+    fn example_secret() -> String {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.dev.vars.example")).unwrap();
+        let v = text.lines().find_map(|l| l.strip_prefix("JWT_SECRET=")).unwrap().trim();
+        assert!(v.starts_with(EXAMPLE_JWT_SECRET_PREFIX), "{v}");
+        v.to_string()
     }
 
     #[test]

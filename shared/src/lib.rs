@@ -14,6 +14,7 @@ pub mod mint;
 pub mod notify;
 pub mod phone;
 pub mod relay;
+pub mod revocation;
 pub mod time;
 pub mod token;
 pub mod trailer;

@@ -16,12 +16,15 @@ use crate::ErrorCode;
 pub const AUDIENCE: &str = "qdn";
 /// Clock skew tolerated on `exp` and `nbf`, in seconds.
 pub const LEEWAY_S: i64 = 30;
-/// Longest lifetime `POST /api/tokens` mints (a year: a trailer's tracker keeps its token).
+/// Longest lifetime `POST /api/tokens` mints (a year: a trailer's tracker keeps its token), and
+/// no longer than the calling token itself lives.
 pub const MAX_TTL_S: i64 = 366 * 24 * 3600;
 /// Tokens longer than this are refused before any decoding.
 const MAX_TOKEN_LEN: usize = 4096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Ordered by what a token may do: `Track < Ingest < Dispatch`. A token mints only its own
+/// scope or a lower one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Track,
@@ -63,6 +66,10 @@ pub struct Claims {
     /// Who the token was minted for (a dispatcher's id, a device); informational.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
+    /// The token's own id, for revoking it alone. Every token the edge mints has one; tokens
+    /// made before it did stay valid until their job is revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 impl Claims {
@@ -77,6 +84,7 @@ impl Claims {
             job_id: None,
             trailer_id: None,
             sub: None,
+            jti: None,
         }
     }
 }
@@ -99,6 +107,11 @@ pub enum TokenError {
     Audience,
     #[error("the token lacks a required claim: {0}")]
     Claims(&'static str),
+    #[error("this token has been revoked")]
+    Revoked,
+    /// A revoked track token: the customer's link was withdrawn (the page says so).
+    #[error("this tracking link has been withdrawn")]
+    LinkRevoked,
 }
 
 impl ErrorCode for TokenError {
@@ -112,11 +125,16 @@ impl ErrorCode for TokenError {
             TokenError::NotYetValid => "token_not_yet_valid",
             TokenError::Audience => "token_audience",
             TokenError::Claims(_) => "token_claims",
+            TokenError::Revoked => "token_revoked",
+            TokenError::LinkRevoked => "link_revoked",
         }
     }
 
     fn status(&self) -> u16 {
-        401
+        match self {
+            TokenError::LinkRevoked => 410,
+            _ => 401,
+        }
     }
 }
 
@@ -259,6 +277,7 @@ mod tests {
     fn our_tokens_round_trip_and_need_the_key() {
         let mut c = Claims::new(Scope::Ingest, NOW, 600);
         c.trailer_id = Some("T1".into());
+        c.jti = Some("tok_0123456789abcdefghjk".into());
         let t = sign(&c, SECRET);
         assert_eq!(verify(&t, SECRET, NOW).unwrap(), c);
         assert_eq!(verify(&t, b"another key", NOW), Err(TokenError::Signature));

@@ -73,6 +73,9 @@ fn bad_input_matrix() {
         // Tokens, trailers
         ("POST", "/api/tokens".into(), "application/json", json!({"scope": "track", "job_id": ["x"]}).to_string(), d.clone(), 400, "invalid_id"),
         ("POST", "/api/tokens".into(), "application/json", json!({"scope": "ingest", "ttl_s": 1e12}).to_string(), d.clone(), 400, "invalid_ttl"),
+        ("POST", "/api/tokens".into(), "application/json", json!({"scope": "dispatch", "ttl_s": 7 * 86_400}).to_string(), d.clone(), 400, "ttl_exceeds_caller"),
+        ("POST", "/api/tokens/revoke".into(), "application/json", json!({"jti": 5}).to_string(), d.clone(), 400, "invalid_id"),
+        ("POST", "/api/tokens/revoke".into(), "application/json", json!({"jti": "tok_a", "job_id": job}).to_string(), d.clone(), 400, "invalid_revocation"),
         ("PUT", "/api/trailers/TRbad".into(), "application/json", json!({"device_id": 12}).to_string(), d.clone(), 400, "invalid_device_id"),
         ("PUT", format!("/api/trailers/{}", "t".repeat(100)), "application/json", json!({"device_id": "d"}).to_string(), d.clone(), 400, "invalid_trailer_id"),
         // Trackers
@@ -232,4 +235,64 @@ fn the_open_tracker_endpoint_is_rate_limited() {
             .status,
         429
     );
+}
+
+/// A raw HTTP/1.1 request with a chunked body of `total` bytes in 16 KB chunks; the status and
+/// body of the answer. The server may answer and close before the body is all sent, so write
+/// errors are expected and ignored.
+fn chunked(path: &str, headers: &[(&str, &str)], total: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = base().trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut head =
+        format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let writer = {
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || -> std::io::Result<()> {
+            w.write_all(head.as_bytes())?;
+            let mut left = total;
+            while left > 0 {
+                let n = left.min(16 * 1024);
+                w.write_all(format!("{n:x}\r\n").as_bytes())?;
+                w.write_all(&vec![b'a'; n])?;
+                w.write_all(b"\r\n")?;
+                left -= n;
+            }
+            w.write_all(b"0\r\n\r\n")
+        })
+    };
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let _ = writer.join();
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[test]
+fn a_chunked_body_past_the_cap_is_refused_on_the_open_endpoints() {
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    for (path, headers) in [
+        ("/ingest/osmand", vec![form]),
+        // The signature is checked over the body's parameters, so the body is read first.
+        (
+            "/sms/inbound",
+            vec![form, ("X-Twilio-Signature", "bm90LWEtc2lnbmF0dXJl")],
+        ),
+        ("/ingest/osmand", vec![("Content-Type", "application/json")]),
+    ] {
+        let (status, body) = chunked(path, &headers, 4 * 1024 * 1024);
+        assert_eq!(status, 413, "{path}: {body}");
+        assert!(body.contains("body_too_large"), "{path}: {body}");
+    }
+    // Just under the cap, chunked, is read whole: the answer is about its content.
+    let (status, body) = chunked("/ingest/osmand", &[form], 256 * 1024);
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("body_too_large"), "{body}");
 }

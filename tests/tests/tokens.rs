@@ -215,3 +215,146 @@ fn tokens_are_minted_for_dispatch_only_and_work() {
         202
     );
 }
+
+/// Mints through the API; returns (token, jti, expires_at).
+fn mint(caller: &str, body: serde_json::Value) -> (String, String, chrono::DateTime<chrono::Utc>) {
+    let r = req("POST", "/api/tokens").bearer(caller).json(&body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    let expires = chrono::DateTime::parse_from_rfc3339(v["expires_at"].as_str().unwrap()).unwrap();
+    (
+        v["token"].as_str().unwrap().to_string(),
+        v["jti"].as_str().unwrap().to_string(),
+        expires.into(),
+    )
+}
+
+fn revoke(body: serde_json::Value) -> Resp {
+    req("POST", "/api/tokens/revoke").bearer(&dispatch()).json(&body)
+}
+
+fn a_fix() -> serde_json::Value {
+    json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(0)})
+}
+
+#[test]
+fn a_token_revoked_by_its_jti_is_refused_at_once_and_no_other() {
+    let (job, _) = create_job(&[], "en_route");
+    let (t1, jti1, _) = mint(&dispatch(), json!({"scope": "ingest", "job_id": job}));
+    let (t2, jti2, _) = mint(&dispatch(), json!({"scope": "ingest", "job_id": job}));
+    assert_ne!(jti1, jti2, "every minted token has its own jti");
+    assert_eq!(post_fix(&job, &t1, a_fix()).status, 202);
+    let r = revoke(json!({"jti": jti1}));
+    assert_eq!(
+        (r.status, r.json()["jti"].as_str()),
+        (200, Some(jti1.as_str())),
+        "{}",
+        r.body
+    );
+    post_fix(&job, &t1, a_fix()).expect_error(401, "token_revoked");
+    assert_eq!(post_fix(&job, &t2, a_fix()).status, 202, "only that token is revoked");
+    // Revoking twice is harmless; a dispatch token can be revoked too.
+    assert_eq!(revoke(json!({"jti": jti1})).status, 200);
+    let (d, djti, _) = mint(&dispatch(), json!({"scope": "dispatch", "ttl_s": 600}));
+    assert_eq!(req("GET", "/relay/status").bearer(&d).send().status, 200);
+    revoke(json!({"jti": djti}));
+    req("GET", "/relay/status")
+        .bearer(&d)
+        .send()
+        .expect_error(401, "token_revoked");
+}
+
+#[test]
+fn revoking_a_job_withdraws_its_links_and_tokens_and_nothing_else() {
+    let (job, link) = create_job(&[], "en_route");
+    let (other, other_link) = create_job(&[], "en_route");
+    let ingest_token = ingest(&job); // signed without a jti, like a token from before jtis
+    let (api_link, _, _) = mint(&dispatch(), json!({"scope": "track", "job_id": job}));
+    assert_eq!(location(&link).status, 200);
+    assert_eq!(post_fix(&job, &ingest_token, a_fix()).status, 202);
+    let r = revoke(json!({"job_id": job}));
+    assert_eq!(
+        (r.status, r.json()["revoked"].as_str()),
+        (200, Some("job")),
+        "{}",
+        r.body
+    );
+    // The customer's links: 410, so the page can say the link was withdrawn.
+    location(&link).expect_error(410, "link_revoked");
+    location(&api_link).expect_error(410, "link_revoked");
+    req("GET", &format!("/api/jobs/{job}"))
+        .bearer(&link)
+        .send()
+        .expect_error(410, "link_revoked");
+    post_fix(&job, &ingest_token, a_fix()).expect_error(401, "token_revoked");
+    // Other jobs keep their links; a link minted after the revocation (even within the same
+    // second) works.
+    assert_eq!(location(&other_link).status, 200);
+    let (fresh, _, _) = mint(&dispatch(), json!({"scope": "track", "job_id": job}));
+    assert_eq!(location(&fresh).status, 200);
+    // The answer depends on the token alone: whichever job's path it is used on, existing or not.
+    let on = |path_job: &str| {
+        req("GET", &format!("/api/jobs/{path_job}/location"))
+            .bearer(&link)
+            .send()
+    };
+    let (a, b) = (on(&other), on("job_does_not_exist"));
+    a.expect_error(410, "link_revoked");
+    assert_eq!(a.body, b.body);
+    assert_no_leak(&a, &other);
+    revoke(json!({"job_id": "job_does_not_exist"})).expect_error(404, "job_not_found");
+}
+
+#[test]
+fn revoking_needs_a_dispatch_token_and_one_target() {
+    let (job, link) = create_job(&[], "en_route");
+    req("POST", "/api/tokens/revoke")
+        .bearer(&link)
+        .json(&json!({"job_id": job}))
+        .expect_error(403, "forbidden_scope");
+    req("POST", "/api/tokens/revoke")
+        .bearer(&ingest(&job))
+        .json(&json!({"job_id": job}))
+        .expect_error(403, "forbidden_scope");
+    req("POST", "/api/tokens/revoke")
+        .json(&json!({"job_id": job}))
+        .expect_error(401, "token_missing");
+    revoke(json!({})).expect_error(400, "invalid_revocation");
+    revoke(json!({"jti": "tok_x", "job_id": job})).expect_error(400, "invalid_revocation");
+    revoke(json!({"jti": "a b"})).expect_error(400, "invalid_id");
+    assert_eq!(location(&link).status, 200, "a refused revocation revoked something");
+}
+
+#[test]
+fn a_token_mints_nothing_that_outlives_or_outranks_it() {
+    let (job, _) = create_job(&[], "en_route");
+    // A dispatch token with two minutes left.
+    let mut c = claims(Scope::Dispatch);
+    c.exp = chrono::Utc::now().timestamp() + 120;
+    let short = sign(&c);
+    let caller_exp = chrono::DateTime::from_timestamp(c.exp, 0).unwrap();
+    // Defaults (a year for ingest, 12 h for dispatch) are cut to the caller's life.
+    let (ingest_token, _, exp) = mint(&short, json!({"scope": "ingest", "job_id": job}));
+    assert!(exp <= caller_exp, "{exp} outlives {caller_exp}");
+    assert!(
+        exp > caller_exp - chrono::Duration::seconds(30),
+        "cut further than needed: {exp}"
+    );
+    assert_eq!(post_fix(&job, &ingest_token, a_fix()).status, 202);
+    let (child, _, child_exp) = mint(&short, json!({"scope": "dispatch"}));
+    assert!(child_exp <= caller_exp);
+    // Asking for longer is refused, by the caller and by what it minted.
+    for caller in [&short, &child] {
+        req("POST", "/api/tokens")
+            .bearer(caller)
+            .json(&json!({"scope": "dispatch", "ttl_s": 3600}))
+            .expect_error(400, "ttl_exceeds_caller");
+    }
+    // Within its life, any lower scope.
+    mint(&short, json!({"scope": "track", "job_id": job, "ttl_s": 60}));
+    // A long-lived dispatch token still mints a year-long tracker token.
+    let mut long = claims(Scope::Dispatch);
+    long.exp = chrono::Utc::now().timestamp() + 400 * 86_400;
+    let (_, _, exp) = mint(&sign(&long), json!({"scope": "ingest", "job_id": job}));
+    assert!(exp > chrono::Utc::now() + chrono::Duration::days(365));
+}

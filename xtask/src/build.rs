@@ -62,8 +62,22 @@ pub fn ui(tools: &Tools) -> Result {
             // wasm-pack with the wasm-bindgen CLI installed here (`no-install`: it downloads
             // nothing); wasm-opt is binaryen's from npm, a newer one than wasm-pack would fetch.
             run(Command::new(&tools.wasm_pack)
-                .args(["build", "track-ui", "--release", "--target", "web", "--mode", "no-install"])
-                .args(["--no-pack", "--no-opt", "--no-typescript", "--out-dir", "../static/track/pkg"])
+                .args([
+                    "build",
+                    "track-ui",
+                    "--release",
+                    "--target",
+                    "web",
+                    "--mode",
+                    "no-install",
+                ])
+                .args([
+                    "--no-pack",
+                    "--no-opt",
+                    "--no-typescript",
+                    "--out-dir",
+                    "../static/track/pkg",
+                ])
                 .env("PATH", path_with(tools.wasm_bindgen.parent()))
                 .env("WASM_PACK_CACHE", root().join("target/wasm-pack-cache"))
                 .current_dir(root()))?;

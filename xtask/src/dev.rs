@@ -16,8 +16,10 @@ pub fn run() -> Result {
             .unwrap_or_default()
     };
     let secret = var("JWT_SECRET");
-    if secret.is_empty() {
-        return Err(".dev.vars has no JWT_SECRET".into());
+    // The Worker would refuse every request with these; say so before starting it.
+    let problems = qdn_shared::config::Config::from_lookup(&|k| Some(var(k))).problems();
+    if !problems.is_empty() {
+        return Err(format!(".dev.vars: {}", problems.join("; ")));
     }
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
     let persist = root().join(".wrangler/state");

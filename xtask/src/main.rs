@@ -10,6 +10,7 @@ mod bench;
 mod build;
 mod dev;
 mod fixture;
+mod misconfig;
 mod restart;
 mod seed;
 mod stack;

@@ -99,7 +99,12 @@ impl Stack {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("wrangler dev exited early ({status})"));
             }
-            if ureq::get(&url).timeout(Duration::from_secs(2)).call().is_ok() {
+            // Any answer is a served Worker (a misconfigured one answers 503, and says why).
+            let answered = match ureq::get(&url).timeout(Duration::from_secs(2)).call() {
+                Ok(_) | Err(ureq::Error::Status(..)) => true,
+                Err(_) => false,
+            };
+            if answered {
                 eprintln!("    serving after {:.1}s", started.elapsed().as_secs_f64());
                 return Ok(());
             }

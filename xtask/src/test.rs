@@ -273,6 +273,10 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
     let (restarted, stack) = crate::restart::run(stack, setup);
     t.check("restart in the middle of a cascade", restarted);
     drop(stack);
+    t.check(
+        "a weak or published JWT_SECRET is refused on every request",
+        crate::misconfig::run(tools, &fx),
+    );
     t.check("no secret or token in the wrangler dev output", no_secrets_in(&fx.log));
     Ok(())
 }

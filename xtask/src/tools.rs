@@ -64,7 +64,9 @@ pub fn ensure() -> Result<Tools> {
     let wasm_pack = cargo_bin("wasm-pack");
     let have = output(Command::new(&wasm_pack).arg("--version")).unwrap_or_default();
     if !have.contains(WASM_PACK_VERSION) {
-        step(&format!("installing wasm-pack {WASM_PACK_VERSION} (first time only, ~4 min)"));
+        step(&format!(
+            "installing wasm-pack {WASM_PACK_VERSION} (first time only, ~4 min)"
+        ));
         run(cargo().args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]))?;
     }
 

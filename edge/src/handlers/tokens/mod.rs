@@ -1,0 +1,4 @@
+//! `/api/tokens`: minting and revoking tokens.
+
+pub mod mint;
+pub mod revoke;
