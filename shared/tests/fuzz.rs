@@ -165,6 +165,29 @@ proptest! {
         let good = twilio::signature("token", "https://example.com/sms/inbound", &params);
         prop_assert!(twilio::verify("token", "https://example.com/sms/inbound", &params, &good));
         let _ = twilio::classify(400, &String::from_utf8_lossy(&body));
+        // A signed JSON body verifies through its bodySHA256; another body never does.
+        let url = format!("https://example.com/hook?bodySHA256={}", twilio::body_sha256(&body));
+        let signed = twilio::signature("token", &url, &[]);
+        prop_assert!(twilio::validate("token", &url, twilio::Body::Raw(&body), &signed));
+        let mut other = body.clone();
+        other.push(b' ');
+        prop_assert!(!twilio::validate("token", &url, twilio::Body::Raw(&other), &signed));
+        // Any inbound form is a message or a stable error; a message never relays an empty text
+        // when it carries media.
+        match twilio::Inbound::from_params(&params) {
+            Ok(m) => prop_assert!(m.media.is_empty() || !m.relay_text().is_empty()),
+            Err(e) => prop_assert!(e.code().starts_with("invalid_")),
+        }
+    }
+
+    #[test]
+    fn twilio_urls(url in "(https?://)?[ -~]{0,80}", params in prop::collection::vec(("[A-Za-z]{1,4}", "\\PC{0,6}"), 0..6)) {
+        // Whatever the URL, the signature over it as given verifies, and each candidate is one
+        // of at most six forms.
+        let candidates = twilio::candidate_urls(&url);
+        prop_assert!(!candidates.is_empty() && candidates.len() <= 6);
+        let sig = twilio::signature("token", &url, &params);
+        prop_assert!(twilio::verify("token", &url, &params, &sig) || !candidates.contains(&url));
     }
 
     #[test]
