@@ -10,6 +10,9 @@ use crate::ErrorCode;
 /// Twilio accepts at most 10 media files on one message.
 pub const MAX_MEDIA: usize = 10;
 
+/// The longest "(+N more)" line, with its newline.
+const MORE_LINE: usize = "\n(+10 more)".len();
+
 /// One attachment, stored by Twilio at `url` (fetching it may need the account's credentials
 /// when the account enforces HTTP auth on media).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,6 +114,56 @@ impl Inbound {
         out
     }
 
+    /// [`relay_text`](Self::relay_text) in at most `max` characters (what the relayed SMS has
+    /// room for): the links are what a dispatcher cannot get otherwise, so the text is cut
+    /// first (ending in `…`); links that still do not fit are counted, never cut in half.
+    pub fn relay_text_within(&self, max: usize) -> String {
+        let full = self.relay_text();
+        if full.chars().count() <= max {
+            return full;
+        }
+        let mut links: Vec<String> = Vec::new();
+        let mut used = 0;
+        let mut left_out = 0;
+        for m in &self.media {
+            let line = match &m.content_type {
+                Some(t) => format!("[{t}] {}", m.url),
+                None => m.url.clone(),
+            };
+            // Room is kept for the line itself, its newline, and a "(+N more)" line.
+            let need = line.chars().count() + 1;
+            if left_out == 0 && used + need + MORE_LINE <= max {
+                used += need;
+                links.push(line);
+            } else {
+                left_out += 1;
+            }
+        }
+        if left_out > 0 {
+            links.push(format!("(+{left_out} more)"));
+        }
+        let tail = links.join("\n");
+        let room = match tail.chars().count() {
+            0 => max,
+            n => max.saturating_sub(n + 1),
+        };
+        let text = self.body.trim();
+        let mut out = if text.is_empty() || room < 2 {
+            String::new()
+        } else if text.chars().count() <= room {
+            text.to_string()
+        } else {
+            let mut cut: String = text.chars().take(room - 1).collect();
+            cut.push('…');
+            cut
+        };
+        if !out.is_empty() && !tail.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&tail);
+        out
+    }
+
     pub fn media_urls(&self) -> Vec<&str> {
         self.media.iter().map(|m| m.url.as_str()).collect()
     }
@@ -162,6 +215,49 @@ mod tests {
             format!("gate code 4411, see photos\n[image/jpeg] {MEDIA}\n[image/png] https://api.twilio.com/x/Media/ME2")
         );
         assert_eq!(serde_json::to_value(&m.media[1]).unwrap()["content_type"], "image/png");
+    }
+
+    #[test]
+    fn links_survive_a_long_text() {
+        let mut p = picture_only();
+        let long = "w".repeat(2000);
+        p.iter_mut().find(|(k, _)| k == "Body").unwrap().1 = long.clone();
+        let m = Inbound::from_params(&p).unwrap();
+        let t = m.relay_text_within(1200);
+        assert_eq!(t.chars().count(), 1200);
+        assert!(t.ends_with(&format!("…\n[image/jpeg] {MEDIA}")), "{t}");
+        // A long text without media is only cut.
+        let mut p = parse_form(b"MessageSid=SM1&From=%2B14155552671&NumMedia=0");
+        p.push(("Body".into(), long));
+        let t = Inbound::from_params(&p).unwrap().relay_text_within(1200);
+        assert_eq!((t.chars().count(), t.ends_with("w…")), (1200, true));
+        // A short message is left alone.
+        let short = Inbound::from_params(&picture_only()).unwrap();
+        assert_eq!(short.relay_text_within(1200), short.relay_text());
+    }
+
+    #[test]
+    fn links_that_do_not_fit_are_counted_not_cut() {
+        let mut p = picture_only();
+        p.iter_mut().find(|(k, _)| k == "NumMedia").unwrap().1 = "10".into();
+        for i in 1..10 {
+            p.push((format!("MediaUrl{i}"), format!("{MEDIA}{i}")));
+            p.push((format!("MediaContentType{i}"), "image/jpeg".into()));
+        }
+        let m = Inbound::from_params(&p).unwrap();
+        assert_eq!(m.media.len(), 10);
+        let t = m.relay_text_within(1200);
+        assert!(t.chars().count() <= 1200, "{}", t.chars().count());
+        let shown = t.lines().filter(|l| l.starts_with("[image/jpeg] https://")).count();
+        assert!(shown >= 5, "{t}");
+        let expected: Vec<String> = (0..shown)
+            .map(|i| match i {
+                0 => format!("[image/jpeg] {MEDIA}"),
+                i => format!("[image/jpeg] {MEDIA}{i}"),
+            })
+            .collect();
+        assert_eq!(t.lines().take(shown).collect::<Vec<_>>(), expected, "a link was cut");
+        assert!(t.ends_with(&format!("(+{} more)", 10 - shown)), "{t}");
     }
 
     #[test]
