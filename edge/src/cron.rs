@@ -1,5 +1,6 @@
-//! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, the relay's
-//! audit log 90; tiers whose heartbeats stopped are alerted on.
+//! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, and so are
+//! unknown device ids and device flags after they were last seen; the relay's audit log 90 days;
+//! tiers whose heartbeats stopped are alerted on.
 
 use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
@@ -9,20 +10,26 @@ use worker::Env;
 pub struct Report {
     pub fixes_deleted: usize,
     pub relay_rows_deleted: usize,
+    /// Unknown device ids and device flags not seen for 7 days.
+    pub device_rows_deleted: usize,
 }
 
 pub async fn run(env: &Env) -> worker::Result<Report> {
     let now = crate::clock::now();
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
+    let devices = crate::db::devices::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
     let audit_cutoff = now - chrono::Duration::days(90);
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
         + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
-    worker::console_log!("retention: deleted {deleted} fixes (7 days) and {audit} relay rows (90 days)");
+    worker::console_log!(
+        "retention: deleted {deleted} fixes and {devices} device rows (7 days), {audit} relay rows (90 days)"
+    );
     stale_heartbeats(env, now).await?;
     Ok(Report {
         fixes_deleted: deleted,
         relay_rows_deleted: audit,
+        device_rows_deleted: devices,
     })
 }
 
