@@ -15,6 +15,9 @@ pub enum Op {
         kind: MessageKind,
         from: String,
         body: String,
+        /// An MMS's media URLs (their links are also in `body`).
+        #[serde(default)]
+        media: Vec<String>,
     },
     /// A dispatcher's text: run it once, however often Twilio delivers it.
     Command {

@@ -26,6 +26,9 @@ struct Info {
     body: String,
     reference: String,
     job_id: Option<String>,
+    /// An MMS's media URLs (saved before this field existed: none).
+    #[serde(default)]
+    media: Vec<String>,
 }
 
 #[durable_object]
@@ -52,7 +55,12 @@ impl DurableObject for RelayMessage {
         let op: Op = req.json().await?;
         let _guard = self.lock.lock().await;
         let out = match op {
-            Op::Relay { kind, from, body } => self.relay(kind, from, body, &req).await,
+            Op::Relay {
+                kind,
+                from,
+                body,
+                media,
+            } => self.relay(kind, from, body, media, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -109,6 +117,7 @@ impl RelayMessage {
         kind: MessageKind,
         from: String,
         body: String,
+        media: Vec<String>,
         req: &Request,
     ) -> worker::Result<serde_json::Value> {
         if self.load().await?.is_some() {
@@ -124,6 +133,7 @@ impl RelayMessage {
                 from_phone: &from,
                 body: &body,
                 job_id: job_id.as_deref(),
+                media: &media,
             },
         )
         .await?;
@@ -134,6 +144,7 @@ impl RelayMessage {
             body,
             reference,
             job_id,
+            media,
         };
         let mut cascade = Cascade::default();
         self.state.storage().put("info", &info).await?;

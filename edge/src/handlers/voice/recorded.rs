@@ -30,6 +30,7 @@ pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
                 kind: MessageKind::Voicemail,
                 from,
                 body: url,
+                media: Vec::new(),
             },
         )
         .await
