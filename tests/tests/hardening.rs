@@ -75,10 +75,14 @@ fn bad_input_matrix() {
         ("POST", "/api/tokens".into(), "application/json", json!({"scope": "ingest", "ttl_s": 1e12}).to_string(), d.clone(), 400, "invalid_ttl"),
         ("PUT", "/api/trailers/TRbad".into(), "application/json", json!({"device_id": 12}).to_string(), d.clone(), 400, "invalid_device_id"),
         ("PUT", format!("/api/trailers/{}", "t".repeat(100)), "application/json", json!({"device_id": "d"}).to_string(), d.clone(), 400, "invalid_trailer_id"),
+        ("PUT", "/api/trailers/TRbad".into(), "application/json", json!({"owntracks_key": ["k"]}).to_string(), d.clone(), 400, "invalid_owntracks_key"),
+        ("PUT", "/api/trailers/TRbad".into(), "application/json", json!({"owntracks_key": "a\u{7}b"}).to_string(), d.clone(), 400, "invalid_owntracks_key"),
         // Trackers
         ("GET", "/ingest/osmand?id=x&lat=1&lon=2&timestamp=99999999999999999999".into(), "", "".into(), None, 400, "invalid_timestamp"),
         ("GET", format!("/ingest/osmand?id={}&lat=1&lon=2", "d".repeat(200)), "", "".into(), None, 400, "invalid_device_id"),
-        ("POST", "/ingest/osmand".into(), "application/json", "{\"device_id\": 5}".into(), None, 400, "missing_device_id"),
+        ("POST", "/ingest/osmand".into(), "application/json", "{\"device_id\": 5}".into(), None, 400, "invalid_body"),
+        ("POST", "/ingest/osmand".into(), "application/json", "{\"location\": {\"coords\": {\"latitude\": 1, \"longitude\": 2}}}".into(), None, 400, "missing_device_id"),
+        ("POST", "/ingest/osmand/".into(), "application/json", "{\"device_id\": \"d\", \"location\": [{\"coords\": {\"latitude\": \"1\", \"longitude\": 2}}]}".into(), None, 400, "invalid_number"),
         ("POST", "/ingest/osmand".into(), "application/json", "[]".into(), None, 400, "invalid_body"),
         ("POST", "/ingest/owntracks".into(), "application/json", "{}".into(), None, 401, "token_missing"),
         // Relay API and notifications
@@ -90,6 +94,7 @@ fn bad_input_matrix() {
         ("POST", "/notify/sms".into(), "application/json", json!({"job_id": null, "body": "hi"}).to_string(), d.clone(), 400, "invalid_job_id"),
         // Webhooks without a signature never reach parsing
         ("POST", "/sms/inbound".into(), "application/x-www-form-urlencoded", "Body=%zz".into(), None, 403, "signature_missing"),
+        ("POST", "/sms/inbound/".into(), "application/json", "{\"Body\": 1}".into(), None, 403, "signature_missing"),
     ];
     let secrets = [env_or("QDN_JWT_SECRET", "-"), env_or("QDN_TWILIO_AUTH_TOKEN", "-")];
     let mut tried = 0;
