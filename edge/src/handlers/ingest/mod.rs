@@ -105,7 +105,7 @@ pub fn require_open(job: &Job) -> AppResult<()> {
 
 /// A tracker's device id → its trailer. An id no trailer has is counted for
 /// `GET /api/devices/unknown` and answered by the caller exactly like a trailer without an open
-/// job, so that ids cannot be probed.
+/// job, so that ids cannot be probed. Called once the request is known to be well formed.
 pub async fn device(env: &Env, device_id: &str, protocol: &str, now: DateTime<Utc>) -> AppResult<Option<Device>> {
     let device = crate::db::trailers::device(env, device_id).await?;
     if device.is_none() {

@@ -25,9 +25,10 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         ));
     }
     let now = crate::clock::now();
-    let Some(device) = super::device(env, &device_id, "owntracks", now).await? else {
+    let Some(device) = crate::db::trailers::device(env, &device_id).await? else {
         // Read (so a body no app sends is still refused) but not used.
         owntracks::parse(&crate::http::body_bytes(req).await?, None)?;
+        crate::db::devices::seen_unknown(env, &device_id, "owntracks", now).await?;
         return Ok(empty_list());
     };
     let job = crate::db::jobs::active_for_trailer(env, &device.trailer_id).await?;
