@@ -1,5 +1,6 @@
-//! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, the relay's
-//! audit log 90; tiers whose heartbeats stopped are alerted on.
+//! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, and so are
+//! unknown device ids and device flags after they were last seen; the relay's audit log 90 days;
+//! tiers whose heartbeats stopped are alerted on.
 
 use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
@@ -14,11 +15,14 @@ pub struct Report {
     pub relay_rows_deleted: usize,
     /// Finished jobs whose customer's name, phone and thread were erased.
     pub customers_erased: usize,
+    /// Unknown device ids and device flags not seen for 7 days.
+    pub device_rows_deleted: usize,
 }
 
 pub async fn run(env: &Env) -> worker::Result<Report> {
     let now = crate::clock::now();
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
+    let devices = crate::db::devices::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
     let audit_cutoff = now - chrono::Duration::days(AUDIT_DAYS);
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
@@ -27,7 +31,7 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
     let erased = crate::db::jobs::erase_customers(env, now - chrono::Duration::days(days as i64)).await?;
     crate::db::revocations::delete_expired(env, now.timestamp()).await?;
     worker::console_log!(
-        "retention: deleted {deleted} fixes (7 days) and {audit} relay rows ({AUDIT_DAYS} days); \
+        "retention: deleted {deleted} fixes and {devices} device rows (7 days), {audit} relay rows ({AUDIT_DAYS} days); \
          erased the customers of {erased} jobs finished over {days} days ago"
     );
     stale_heartbeats(env, now).await?;
@@ -35,6 +39,7 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
         fixes_deleted: deleted,
         relay_rows_deleted: audit,
         customers_erased: erased,
+        device_rows_deleted: devices,
     })
 }
 

@@ -119,6 +119,7 @@ domain_errors!(
     qdn_shared::job::JobError,
     qdn_shared::relay::roster::RosterError,
     qdn_shared::token::TokenError,
+    qdn_shared::twilio::inbound::InboundError,
 );
 
 impl From<worker::Error> for AppError {

@@ -21,11 +21,22 @@ async fn check(env: &Env, binding: &str, key: String) -> AppResult<()> {
     }
 }
 
-pub async fn by_ip(req: &Request, env: &Env) -> AppResult<()> {
-    let ip = crate::http::header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
-    check(env, "INGEST_BY_IP", ip).await
+/// The client's address as Cloudflare saw it (set by Cloudflare, not by the client).
+fn client_ip(req: &Request) -> String {
+    crate::http::header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".into())
 }
 
-pub async fn by_device(env: &Env, device_id: &str) -> AppResult<()> {
-    check(env, "INGEST_BY_DEVICE", device_id.to_string()).await
+pub async fn by_ip(req: &Request, env: &Env) -> AppResult<()> {
+    check(env, "INGEST_BY_IP", client_ip(req)).await
+}
+
+/// One device's budget, per address it sends from. The device id is public (it is all an
+/// OsmAnd request carries), so a budget keyed by the id alone could be spent by anyone who
+/// knows it, and a spoofer flooding that id would lock the real tracker out for as long as the
+/// flood lasts. Keyed by id and address, a spoofer only spends the budget of their own address
+/// (itself capped by [`by_ip`]); the real tracker, sending from its own address, keeps its
+/// budget. What the key still does: one runaway tracker behind a depot's shared address cannot
+/// use up that address's whole budget and starve its neighbours.
+pub async fn by_device(req: &Request, env: &Env, device_id: &str) -> AppResult<()> {
+    check(env, "INGEST_BY_DEVICE", format!("{device_id}@{}", client_ip(req))).await
 }

@@ -5,7 +5,9 @@
 use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{AppError, AppResult};
-use crate::handlers::{health, ingest, jobs, maintenance, notify, relay, sms, tokens, track_page, trailers, voice};
+use crate::handlers::{
+    devices, health, ingest, jobs, maintenance, notify, relay, sms, tokens, track_page, trailers, voice,
+};
 
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     let path = req.path();
@@ -30,7 +32,10 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
 async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppResult {
     use Method::*;
     let method = req.method();
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segs: Vec<&str> = without_trailing_slash(path)
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
     match segs.as_slice() {
         ["healthz"] => only(&method, &[Get, Head], "GET").and_then(|_| health::get()),
         ["track"] | ["track", ""] => {
@@ -62,6 +67,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         ["api", "trailers", trailer_id] => {
             only(&method, &[Put], "PUT")?;
             trailers::put(req, env, trailer_id).await
+        }
+        ["api", "devices", "unknown"] => {
+            only(&method, &[Get], "GET")?;
+            devices::unknown(req, env).await
         }
         ["ingest", "osmand"] => {
             only(&method, &[Get, Post], "GET, POST")?;
@@ -116,6 +125,19 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             notify::voice::post(req, env)
         }
         _ => Err(AppError::not_found()),
+    }
+}
+
+/// Trackers and Twilio call the URL a person typed, and a trailing slash is easy to type
+/// (Traccar Client 9 even appends one to a URL without a path). Those paths are served with or
+/// without it, directly: a redirect would turn a tracker's POST into a GET without its body
+/// (OkHttp, `HttpURLConnection`; Ktor follows redirects for GET only) and a webhook's signed
+/// URL into another URL. The signature is still checked over the path as received.
+fn without_trailing_slash(path: &str) -> &str {
+    let lenient = ["/ingest/", "/sms/", "/voice/"].iter().any(|p| path.starts_with(p));
+    match path.strip_suffix('/') {
+        Some(trimmed) if lenient && !trimmed.ends_with('/') => trimmed,
+        _ => path,
     }
 }
 

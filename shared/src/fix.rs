@@ -6,8 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::ErrorCode;
 
-/// How far ahead of our clock a fix may be stamped (trackers' clocks drift).
-pub const MAX_FUTURE: Duration = Duration::minutes(5);
+/// How far ahead of our clock a fix may be stamped and still be stored. Phones' clocks run
+/// fast (by minutes, or by hours after a wrong time zone), and Traccar Client and OsmAnd retry a
+/// refused fix forever; such a fix is stored at the receive time and its skew reported.
+pub const MAX_CLOCK_SKEW: Duration = Duration::hours(24);
 /// Fixes are kept this long; older ones are refused rather than stored and deleted.
 pub const MAX_AGE: Duration = Duration::days(7);
 /// Most fixes in one `{"fixes": [...]}` batch.
@@ -27,6 +29,14 @@ pub struct Fix {
     pub accuracy_m: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailer_id: Option<String>,
+}
+
+/// A fix that passed the checks, and by how much the device's clock was ahead when it was
+/// stamped in the future (the fix then carries the receive time instead).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub fix: Fix,
+    pub clock_skew_s: Option<i64>,
 }
 
 /// A fix as read from some format, before the checks that every format shares.
@@ -51,7 +61,7 @@ pub enum FixError {
     Lon,
     #[error("recorded_at must be an RFC 3339 time (or epoch seconds/ms)")]
     RecordedAt,
-    #[error("recorded_at is more than 5 minutes in the future")]
+    #[error("recorded_at is more than 24 hours in the future")]
     Future,
     #[error("recorded_at is more than 7 days old")]
     TooOld,
@@ -83,8 +93,9 @@ impl ErrorCode for FixError {
 }
 
 impl RawFix {
-    /// The checks every fix passes, whatever format it came in.
-    pub fn check(self, now: DateTime<Utc>) -> Result<Fix, FixError> {
+    /// The checks every fix passes, whatever format it came in. A fix stamped up to
+    /// [`MAX_CLOCK_SKEW`] after `now` (the receive time) is kept at `now`, with the skew.
+    pub fn check(self, now: DateTime<Utc>) -> Result<Checked, FixError> {
         let lat = self
             .lat
             .filter(|x| x.is_finite() && (-90.0..=90.0).contains(x))
@@ -93,10 +104,17 @@ impl RawFix {
             .lon
             .filter(|x| x.is_finite() && (-180.0..=180.0).contains(x))
             .ok_or(FixError::Lon)?;
-        let recorded_at = self.recorded_at.ok_or(FixError::RecordedAt)?;
-        if recorded_at > now + MAX_FUTURE {
+        let stamped = self.recorded_at.ok_or(FixError::RecordedAt)?;
+        if stamped > now + MAX_CLOCK_SKEW {
             return Err(FixError::Future);
         }
+        let (recorded_at, clock_skew_s) = if stamped > now {
+            let ahead_ms = (stamped - now).num_milliseconds();
+            // Sub-second leads are transit jitter, not a clock to tell anyone about.
+            (now, (ahead_ms >= 1000).then(|| (ahead_ms + 500) / 1000))
+        } else {
+            (stamped, None)
+        };
         if recorded_at < now - MAX_AGE {
             return Err(FixError::TooOld);
         }
@@ -113,14 +131,17 @@ impl RawFix {
         if self.trailer_id.as_deref().is_some_and(|t| !crate::job::valid_id(t)) {
             return Err(FixError::TrailerId);
         }
-        Ok(Fix {
-            lat,
-            lon,
-            recorded_at,
-            speed_mps,
-            heading_deg,
-            accuracy_m,
-            trailer_id: self.trailer_id,
+        Ok(Checked {
+            fix: Fix {
+                lat,
+                lon,
+                recorded_at,
+                speed_mps,
+                heading_deg,
+                accuracy_m,
+                trailer_id: self.trailer_id,
+            },
+            clock_skew_s,
         })
     }
 }
@@ -134,7 +155,7 @@ pub(crate) fn num(o: &Map<String, Value>, key: &str, e: FixError) -> Result<Opti
 }
 
 /// Reads one fix of our own JSON API (`POST /api/jobs/{id}/location`).
-pub fn from_json(v: &Value, now: DateTime<Utc>) -> Result<Fix, FixError> {
+pub fn from_json(v: &Value, now: DateTime<Utc>) -> Result<Checked, FixError> {
     let o = v.as_object().ok_or(FixError::NotAnObject)?;
     let recorded_at = match o.get("recorded_at") {
         Some(Value::String(s)) => Some(crate::time::parse_timestamp(s).ok_or(FixError::RecordedAt)?),
@@ -210,9 +231,25 @@ mod tests {
 
     #[test]
     fn a_good_fix() {
-        let f = from_json(&json!({"lat": 53.4, "lon": -2.9, "recorded_at": "2026-05-01T11:59:00Z", "speed_mps": 3.5, "heading_deg": 360}), now()).unwrap();
-        assert_eq!(f.heading_deg, Some(0.0));
-        assert_eq!(f.speed_mps, Some(3.5));
+        let c = from_json(&json!({"lat": 53.4, "lon": -2.9, "recorded_at": "2026-05-01T11:59:00Z", "speed_mps": 3.5, "heading_deg": 360}), now()).unwrap();
+        assert_eq!(c.fix.heading_deg, Some(0.0));
+        assert_eq!(c.fix.speed_mps, Some(3.5));
+        assert_eq!(c.clock_skew_s, None);
+    }
+
+    #[test]
+    fn a_fast_clock_is_stored_at_receive_time_up_to_a_day() {
+        let at = |t: &str| from_json(&json!({"lat": 1, "lon": 1, "recorded_at": t}), now());
+        // A phone whose clock runs 5 minutes fast.
+        let c = at("2026-05-01T12:05:00Z").unwrap();
+        assert_eq!((c.fix.recorded_at, c.clock_skew_s), (now(), Some(300)));
+        // A wrong time zone: 23 h 59 min ahead is still a clock, not a bogus time.
+        let c = at("2026-05-02T11:59:00Z").unwrap();
+        assert_eq!((c.fix.recorded_at, c.clock_skew_s), (now(), Some(86_340)));
+        // Jitter below a second is not reported, but the fix is not left in our future either.
+        let c = at("2026-05-01T12:00:00.400Z").unwrap();
+        assert_eq!((c.fix.recorded_at, c.clock_skew_s), (now(), None));
+        assert_eq!(at("2026-05-02T12:00:01Z").unwrap_err(), FixError::Future);
     }
 
     #[test]
@@ -231,7 +268,7 @@ mod tests {
             ),
             (json!({"lat": 0, "lon": 0}), "invalid_recorded_at"),
             (
-                json!({"lat": 0, "lon": 0, "recorded_at": "2026-05-01T12:06:00Z"}),
+                json!({"lat": 0, "lon": 0, "recorded_at": "2026-05-02T12:06:00Z"}),
                 "recorded_at_in_future",
             ),
             (

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use qdn_shared::fix::{self, RawFix};
-use qdn_shared::ingest::{osmand, owntracks};
+use qdn_shared::fix;
+use qdn_shared::ingest::{osmand, owntracks, Outcome, Report, Reported};
 use qdn_shared::{body, job, relay, token, twilio, ErrorCode};
 use serde_json::Value;
 
@@ -66,17 +66,34 @@ fn json() -> impl Strategy<Value = Value> {
     })
 }
 
-fn check_fix(f: &fix::Fix) {
+fn check_fix(c: &fix::Checked) {
+    let f = &c.fix;
     assert!(f.lat.is_finite() && (-90.0..=90.0).contains(&f.lat));
     assert!(f.lon.is_finite() && (-180.0..=180.0).contains(&f.lon));
     assert!(f.speed_mps.is_none_or(|s| s.is_finite() && s >= 0.0));
     assert!(f.heading_deg.is_none_or(|h| (0.0..360.0).contains(&h)));
+    // Never stored in our future; a skew is only reported for a fix moved to the receive time.
+    assert!(f.recorded_at <= now() && f.recorded_at >= now() - fix::MAX_AGE);
+    assert!(c
+        .clock_skew_s
+        .is_none_or(|s| (1..=86_400).contains(&s) && f.recorded_at == now()));
 }
 
-fn checked(raw: RawFix) {
-    match raw.check(now()) {
-        Ok(f) => check_fix(&f),
+/// Every position of a parsed report settles into a stored fix that passes the invariants, an
+/// acknowledged reason, or an error with a stable code.
+fn settled(r: Reported) {
+    match r.settle(now()) {
+        Ok(Outcome::Store(c)) => check_fix(&c),
+        Ok(Outcome::Ignored(why)) => assert!(!why.code().is_empty()),
         Err(e) => assert!(!e.code().is_empty()),
+    }
+}
+
+fn report(r: Report) {
+    assert!(qdn_shared::ingest::valid_device_id(&r.device_id));
+    assert!(!r.positions.is_empty() && r.positions.len() <= fix::MAX_BATCH);
+    for p in r.positions {
+        settled(p.for_trailer("T-1"));
     }
 }
 
@@ -84,7 +101,7 @@ proptest! {
     #[test]
     fn our_json_fixes(v in json()) {
         match fix::from_json(&v, now()) {
-            Ok(f) => check_fix(&f),
+            Ok(c) => check_fix(&c),
             Err(e) => prop_assert!(e.code().starts_with("invalid_") || e.code().starts_with("recorded_at")),
         }
         let _ = fix::body(&v);
@@ -93,32 +110,51 @@ proptest! {
     #[test]
     fn osmand_query_and_form(pairs in prop::collection::vec((prop_oneof![
         Just("id".to_string()), Just("lat".to_string()), Just("lon".to_string()), Just("timestamp".to_string()),
-        Just("speed".to_string()), Just("bearing".to_string()), Just("location".to_string()), "[a-z]{1,6}"
-    ], ".{0,24}"), 0..10)) {
-        if let Ok(d) = osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
-            prop_assert!(qdn_shared::ingest::valid_device_id(&d.device_id));
-            checked(d.fix);
+        Just("speed".to_string()), Just("bearing".to_string()), Just("location".to_string()),
+        Just("notificationToken".to_string()), Just("valid".to_string()), Just("cell".to_string()), "[a-z]{1,6}"
+    ], prop_oneof![".{0,24}", "[0-9]{9,13}", "-?[0-9]{1,3}\\.[0-9]{1,7}"]), 0..10)) {
+        match osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
+            Ok(r) => report(r),
+            Err(e) => prop_assert!(!e.code().is_empty()),
         }
     }
 
     #[test]
     fn osmand_raw_query_strings(q in "[ -~]{0,200}") {
         let pairs = twilio::parse_form(q.as_bytes());
-        if let Ok(d) = osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
-            checked(d.fix);
+        if let Ok(r) = osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now()) {
+            report(r);
         }
     }
 
     #[test]
     fn traccar_json(v in json(), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        if let Ok(d) = osmand::from_json(v.to_string().as_bytes(), now()) { checked(d.fix); }
+        if let Ok(r) = osmand::from_json(v.to_string().as_bytes(), now()) { report(r); }
+        // The same value as a Transistorsoft body, one location or a batch.
+        for location in [v.clone(), Value::Array(vec![v.clone(), v.clone()])] {
+            let body = serde_json::json!({"device_id": "4711", "location": location});
+            if let Ok(r) = osmand::from_json(body.to_string().as_bytes(), now()) { report(r); }
+        }
         let _ = osmand::from_json(&bytes, now());
     }
 
     #[test]
     fn owntracks(v in json(), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        if let Ok(owntracks::Message::Location(raw)) = owntracks::parse(v.to_string().as_bytes()) { checked(raw); }
-        let _ = owntracks::parse(&bytes);
+        if let Ok(r) = owntracks::parse(v.to_string().as_bytes(), None) { settled(r); }
+        if let Ok(r) = owntracks::parse(v.to_string().as_bytes(), Some("secret")) { settled(r); }
+        let _ = owntracks::parse(&bytes, Some("secret"));
+        let _ = owntracks::parse(&bytes, None);
+    }
+
+    #[test]
+    fn owntracks_sealed_boxes(data in prop::collection::vec(any::<u8>(), 0..120), key in "\\PC{0,40}") {
+        // Any bytes as a box's data, under any secret: a wrong key, never a panic.
+        use base64::Engine;
+        let body = serde_json::json!({"_type": "encrypted", "data": base64::engine::general_purpose::STANDARD.encode(&data)});
+        match owntracks::parse(body.to_string().as_bytes(), Some(&key)) {
+            Ok(r) => prop_assert_ne!(r.clone(), Reported::Ignored(qdn_shared::ingest::Ignored::EncryptedNoKey)),
+            Err(e) => prop_assert_eq!(e.code(), "invalid_encrypted"),
+        }
     }
 
     #[test]
@@ -129,6 +165,29 @@ proptest! {
         let good = twilio::signature("token", "https://example.com/sms/inbound", &params);
         prop_assert!(twilio::verify("token", "https://example.com/sms/inbound", &params, &good));
         let _ = twilio::classify(400, &String::from_utf8_lossy(&body));
+        // A signed JSON body verifies through its bodySHA256; another body never does.
+        let url = format!("https://example.com/hook?bodySHA256={}", twilio::body_sha256(&body));
+        let signed = twilio::signature("token", &url, &[]);
+        prop_assert!(twilio::validate("token", &url, twilio::Body::Raw(&body), &signed));
+        let mut other = body.clone();
+        other.push(b' ');
+        prop_assert!(!twilio::validate("token", &url, twilio::Body::Raw(&other), &signed));
+        // Any inbound form is a message or a stable error; a message never relays an empty text
+        // when it carries media.
+        match twilio::Inbound::from_params(&params) {
+            Ok(m) => prop_assert!(m.media.is_empty() || !m.relay_text().is_empty()),
+            Err(e) => prop_assert!(e.code().starts_with("invalid_")),
+        }
+    }
+
+    #[test]
+    fn twilio_urls(url in "(https?://)?[ -~]{0,80}", params in prop::collection::vec(("[A-Za-z]{1,4}", "\\PC{0,6}"), 0..6)) {
+        // Whatever the URL, the signature over it as given verifies, and each candidate is one
+        // of at most six forms.
+        let candidates = twilio::candidate_urls(&url);
+        prop_assert!(!candidates.is_empty() && candidates.len() <= 6);
+        let sig = twilio::signature("token", &url, &params);
+        prop_assert!(twilio::verify("token", &url, &params, &sig) || !candidates.contains(&url));
     }
 
     #[test]

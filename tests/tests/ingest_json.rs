@@ -51,7 +51,7 @@ fn a_batch_is_accepted_fix_by_fix() {
     let (job, track) = create_job(&[], "en_route");
     let mut fixes: Vec<Value> = (0..10).map(|i| fix(i, -300 + i as i64 * 20)).collect();
     fixes[3] = json!({"lat": 95, "lon": 0, "recorded_at": at(-100)});
-    fixes[6] = json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(3600)});
+    fixes[6] = json!({"lat": 53.4, "lon": -2.96, "recorded_at": at(25 * 3600)});
     fixes[8] = json!("not a fix");
     fixes.push(fixes[0].clone()); // a duplicate inside the batch
     let r = post_fix(&job, &ingest(&job), json!({"fixes": fixes}));
@@ -104,7 +104,7 @@ fn single_bad_fixes_get_their_own_codes() {
         ),
         (json!({"lat": 0, "lon": 0}), "invalid_recorded_at"),
         (
-            json!({"lat": 0, "lon": 0, "recorded_at": at(600)}),
+            json!({"lat": 0, "lon": 0, "recorded_at": at(25 * 3600)}),
             "recorded_at_in_future",
         ),
         (
@@ -147,4 +147,38 @@ fn a_trailer_token_stamps_its_trailer_and_only_its_jobs() {
     post_fix(&job, &t, other).expect_error(400, "invalid_trailer_id");
     let (job2, _) = create_job(&[], "en_route");
     post_fix(&job2, &t, fix(2, -3)).expect_error(404, "job_not_found");
+}
+
+#[test]
+fn a_fast_clock_is_stored_at_the_receive_time_with_its_skew() {
+    let (job, track) = create_job(&[], "en_route");
+    let t = ingest(&job);
+    // Six minutes fast: stored, at the time it arrived, and the skew reported.
+    let before = chrono::Utc::now();
+    let r = post_fix(&job, &t, json!({"lat": 53.4101, "lon": -2.96, "recorded_at": at(360)}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["accepted"], 1);
+    let skew = v["clock_skew_s"].as_i64().unwrap();
+    assert!((355..=365).contains(&skew), "{v}");
+    let p = location(&track).json()["position"].clone();
+    let at_ = chrono::DateTime::parse_from_rfc3339(p["recorded_at"].as_str().unwrap()).unwrap();
+    assert!(
+        at_ >= before - chrono::Duration::seconds(1) && at_ <= chrono::Utc::now(),
+        "{p}"
+    );
+    // In a batch the largest skew is reported; an in-time fix has none.
+    let r = post_fix(
+        &job,
+        &t,
+        json!({"fixes": [
+            {"lat": 53.4102, "lon": -2.96, "recorded_at": at(3600)},
+            {"lat": 53.4103, "lon": -2.96, "recorded_at": at(-30)},
+        ]}),
+    );
+    let v = r.json();
+    assert_eq!(v["accepted"], 2, "{v}");
+    assert!((3595..=3605).contains(&v["clock_skew_s"].as_i64().unwrap()), "{v}");
+    let v = post_fix(&job, &t, fix(4, -20)).json();
+    assert!(v.get("clock_skew_s").is_none(), "{v}");
 }

@@ -68,9 +68,15 @@ fn traccar_client_json() {
 
 #[test]
 fn osmand_errors() {
-    req("GET", "/ingest/osmand?id=no-such-device-xyz&lat=53.4&lon=-2.9")
-        .send()
-        .expect_error(404, "unknown_device");
+    // An unknown id is answered like a registered one without an open job (ids cannot be
+    // probed; dispatchers find it in GET /api/devices/unknown).
+    let r = req("GET", "/ingest/osmand?id=no-such-device-xyz&lat=53.4&lon=-2.9").send();
+    assert_eq!(
+        (r.status, r.json()["ignored"].as_str()),
+        (200, Some("no_open_job")),
+        "{}",
+        r.body
+    );
     req("GET", "/ingest/osmand?lat=53.4&lon=-2.9")
         .send()
         .expect_error(400, "missing_device_id");

@@ -3,15 +3,27 @@
 
 use qdn_tests::*;
 
-/// (method, path) of each operation, read from the file's `paths:` section.
+/// (method, path) of each operation, read from the file's `paths:` section. A path written as
+/// a YAML alias of another (`/ingest/osmand/: *ingest_osmand`) has that path's operations.
 fn operations() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
     let paths = text.split("\npaths:\n").nth(1).expect("a paths section");
-    let mut out = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut anchors: Vec<(String, String)> = Vec::new();
     let mut current = None;
     for line in paths.lines() {
         if let Some(p) = line.strip_prefix("  /") {
-            current = Some(format!("/{}", p.trim_end_matches(':')));
+            let (path, node) = p.split_once(':').unwrap_or((p, ""));
+            let path = format!("/{path}");
+            let node = node.trim();
+            if let Some(anchor) = node.strip_prefix('&') {
+                anchors.push((anchor.to_string(), path.clone()));
+            } else if let Some(alias) = node.strip_prefix('*') {
+                let (_, of) = anchors.iter().find(|(a, _)| a == alias).expect("an anchored path");
+                let methods: Vec<String> = out.iter().filter(|(_, p)| p == of).map(|(m, _)| m.clone()).collect();
+                out.extend(methods.into_iter().map(|m| (m, path.clone())));
+            }
+            current = Some(path);
         } else if let (Some(p), Some(m)) = (&current, line.strip_prefix("    ")) {
             let m = m.trim_end_matches(':');
             if ["get", "post", "put", "patch", "delete"].contains(&m) {

@@ -15,20 +15,26 @@ pub struct NewMessage<'a> {
     pub from_phone: &'a str,
     pub body: &'a str,
     pub job_id: Option<&'a str>,
+    /// An MMS's media URLs, kept with the message (the `media` column, NULL when none).
+    pub media: &'a [String],
 }
 
 /// Records a message under the shortest free reference derived from its SID; returns it.
 /// A message already recorded (Twilio retried) keeps its reference.
 pub async fn insert(env: &Env, m: &NewMessage<'_>) -> worker::Result<String> {
     let now = crate::clock::now();
+    let media = match m.media {
+        [] => None,
+        urls => Some(serde_json::to_string(urls).map_err(|e| worker::Error::RustError(e.to_string()))?),
+    };
     for len in 4..=8 {
         let reference = qdn_shared::relay::reference(m.message_sid, len);
         let r = db(env)?
             .prepare(
-                "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)",
+                "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at, media) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7, ?8)",
             )
-            .bind(&[s(m.message_sid), s(&reference), s(m.kind.as_str()), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now)])?
+            .bind(&[s(m.message_sid), s(&reference), s(m.kind.as_str()), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now), opt_s(media.as_deref())])?
             .run()
             .await?;
         if changes(&r) == 1 {
@@ -149,6 +155,17 @@ pub struct MessageRow {
     pub acked_by: Option<String>,
     pub failovers: f64,
     pub created_at: f64,
+    /// JSON array of media URLs, or NULL.
+    pub media: Option<String>,
+}
+
+impl MessageRow {
+    pub fn media_urls(&self) -> Vec<String> {
+        self.media
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,7 +184,7 @@ pub async fn recent(env: &Env, limit: u32) -> worker::Result<(Vec<MessageRow>, V
     let d = db(env)?;
     let messages: Vec<MessageRow> = d
         .prepare(
-            "SELECT message_sid, ref, kind, from_phone, job_id, state, acked_by, failovers, created_at \
+            "SELECT message_sid, ref, kind, from_phone, job_id, state, acked_by, failovers, created_at, media \
              FROM relay_messages ORDER BY created_at DESC LIMIT ?1",
         )
         .bind(&[JsValue::from(limit)])?

@@ -1,5 +1,6 @@
 //! One module per resource, one function per endpoint.
 
+pub mod devices;
 pub mod health;
 pub mod ingest;
 pub mod jobs;

@@ -15,6 +15,9 @@ pub enum Op {
         kind: MessageKind,
         from: String,
         body: String,
+        /// An MMS's media URLs (their links are also in `body`).
+        #[serde(default)]
+        media: Vec<String>,
         /// A test-only fault: fail after the D1 record, before the object's storage (honoured
         /// only when `QDN_TEST_FAULTS` is set, as in the test stack).
         #[serde(default)]

@@ -33,6 +33,9 @@ struct Info {
     body: String,
     reference: String,
     job_id: Option<String>,
+    /// An MMS's media URLs (saved before this field existed: none).
+    #[serde(default)]
+    media: Vec<String>,
 }
 
 #[durable_object]
@@ -67,8 +70,9 @@ impl DurableObject for RelayMessage {
                 kind,
                 from,
                 body,
+                media,
                 fail_before_store,
-            } => self.relay(kind, from, body, fail_before_store, &req).await,
+            } => self.relay(kind, from, body, media, fail_before_store, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -139,6 +143,7 @@ impl RelayMessage {
         kind: MessageKind,
         from: String,
         body: String,
+        media: Vec<String>,
         fail_before_store: bool,
         req: &Request,
     ) -> worker::Result<serde_json::Value> {
@@ -155,6 +160,7 @@ impl RelayMessage {
                 from_phone: &from,
                 body: &body,
                 job_id: job_id.as_deref(),
+                media: &media,
             },
         )
         .await?;
@@ -165,6 +171,7 @@ impl RelayMessage {
             body,
             reference,
             job_id,
+            media,
         };
         if fail_before_store && crate::config::get(&self.env).test_faults {
             return Err(worker::Error::RustError(

@@ -1,6 +1,6 @@
 //! `POST /api/jobs/{job_id}/location` (ingest): one fix or `{"fixes": [...]}`.
 
-use qdn_shared::fix::{self, Body, FixError};
+use qdn_shared::fix::{self, Body, Checked, FixError};
 use qdn_shared::token::Scope;
 use worker::{Env, Request};
 
@@ -23,20 +23,25 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
     let body = crate::http::json_body::<serde_json::Value>(req).await?;
     let now = crate::clock::now();
     // A trailer-bound token stamps its trailer; a job-bound one may name any of the job's trailers.
-    let bind = |f: fix::Fix| -> Result<fix::Fix, FixError> {
-        match (&claims.trailer_id, &f.trailer_id) {
-            (Some(t), Some(named)) if t != named => Err(FixError::TrailerId),
-            (Some(t), _) => Ok(fix::Fix {
+    let bind = |c: Checked| -> Result<Checked, FixError> {
+        let fix = match (&claims.trailer_id, &c.fix.trailer_id) {
+            (Some(t), Some(named)) if t != named => return Err(FixError::TrailerId),
+            (Some(t), _) => fix::Fix {
                 trailer_id: Some(t.clone()),
-                ..f
-            }),
-            (None, Some(named)) if !job.trailer_ids.contains(named) => Err(FixError::TrailerId),
-            (None, _) => Ok(f),
-        }
+                ..c.fix
+            },
+            (None, Some(named)) if !job.trailer_ids.contains(named) => return Err(FixError::TrailerId),
+            (None, _) => c.fix,
+        };
+        Ok(Checked { fix, ..c })
     };
     let checked = match fix::body(&body)? {
-        Body::One(v) => vec![Ok(fix::from_json(v, now).and_then(bind)?)],
-        Body::Batch(list) => list.iter().map(|v| fix::from_json(v, now).and_then(bind)).collect(),
+        Body::One(v) => vec![(0, Ok(fix::from_json(v, now).and_then(bind)?))],
+        Body::Batch(list) => list
+            .iter()
+            .map(|v| fix::from_json(v, now).and_then(bind))
+            .enumerate()
+            .collect(),
     };
     let summary = super::store(env, &job, checked).await?;
     Ok(crate::http::json(202, &summary))

@@ -1,9 +1,12 @@
-//! `GET|POST /ingest/osmand`: Traccar Client and OsmAnd. The device id is the credential, as
-//! in Traccar; answers are 200 on success because that is what Traccar Client waits for.
+//! `GET|POST /ingest/osmand`: the OsmAnd protocol as Traccar reads it — Traccar Client (query,
+//! form or Transistorsoft JSON, one position or a batch) and OsmAnd's online tracking. The
+//! device id is the credential, as in Traccar; every well-formed request is answered 200
+//! (`docs/trackers.md` says what each answer does to each app).
 
-use qdn_shared::ingest::osmand;
+use qdn_shared::ingest::{osmand, Ignored};
 use worker::{Env, Method, Request};
 
+use super::Summary;
 use crate::error::AppResult;
 
 pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
@@ -13,25 +16,23 @@ pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
     let content_type = crate::http::header(req, "Content-Type")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let parsed = if req.method() == Method::Post && content_type.contains("json") {
+    let report = if req.method() == Method::Post && content_type.starts_with("application/json") {
         let body = crate::http::body_bytes(req).await?;
-        osmand::from_json(&body, now)
+        osmand::from_json(&body, now)?
     } else {
         if req.method() == Method::Post {
             let body = crate::http::body_bytes(req).await?;
             pairs.extend(form_urlencoded::parse(&body).into_owned());
         }
-        osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now)
+        osmand::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), now)?
     };
-    let device_fix = parsed?;
-    crate::rate_limit::by_device(env, &device_fix.device_id).await?;
-    let (trailer_id, job) = super::device_job(env, &device_fix.device_id).await?;
-    let Some(job) = job else {
-        return Ok(crate::http::json(200, &super::no_open_job()));
+    crate::rate_limit::by_device(req, env, &report.device_id).await?;
+    let answer = match super::device(env, &report.device_id, "osmand", now).await? {
+        None => Summary::ignored(Ignored::NoOpenJob),
+        Some(device) => match crate::db::jobs::active_for_trailer(env, &device.trailer_id).await? {
+            None => Summary::ignored(Ignored::NoOpenJob),
+            Some(job) => super::settle_and_store(env, &report.device_id, &device, &job, report.positions, now).await?,
+        },
     };
-    let mut raw = device_fix.fix;
-    raw.trailer_id = Some(trailer_id);
-    let fix = raw.check(now)?;
-    let summary = super::store(env, &job, vec![Ok(fix)]).await?;
-    Ok(crate::http::json(200, &summary))
+    Ok(crate::http::json(200, &answer))
 }

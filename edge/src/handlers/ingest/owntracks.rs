@@ -1,9 +1,10 @@
 //! `POST /ingest/owntracks`: OwnTracks in HTTP mode. Basic auth is `<device_id>:<ingest token>`
-//! (or the device from `X-Limit-D`); the answer is `[]`, because anything else stalls the app's
-//! upload queue. For the same reason a queued fix past retention is acknowledged and dropped.
+//! (or the device from `X-Limit-D`). Every message is answered `200 []`: any other answer
+//! stalls Android's queue, and a 4xx makes iOS drop the message and show an alert. `encrypted`
+//! messages are opened with the trailer's stored key (`PUT /api/trailers/{id}`
+//! `{"owntracks_key"}`); without one they are acknowledged and the device is flagged.
 
-use qdn_shared::fix::FixError;
-use qdn_shared::ingest::owntracks::{self, Message};
+use qdn_shared::ingest::{owntracks, Reported};
 use qdn_shared::token::{Scope, TokenError};
 use worker::{Env, Request};
 
@@ -13,11 +14,6 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let (user, token) = basic_auth(req)?;
     let claims = crate::auth::verify(env, &token)?;
     crate::auth::require_scope(&claims, &[Scope::Ingest])?;
-    let body = crate::http::body_bytes(req).await?;
-    let raw = match owntracks::parse(&body)? {
-        Message::Other => return Ok(empty_list()),
-        Message::Location(raw) => raw,
-    };
     let device_id = user
         .filter(|u| !u.is_empty())
         .or_else(|| crate::http::header(req, "X-Limit-D"))
@@ -28,8 +24,15 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             "the Basic auth user (or X-Limit-D) must be the device id",
         ));
     }
-    let (trailer_id, job) = super::device_job(env, &device_id).await?;
-    let bound = claims.trailer_id.as_deref() == Some(trailer_id.as_str())
+    let now = crate::clock::now();
+    let Some(device) = crate::db::trailers::device(env, &device_id).await? else {
+        // Read (so a body no app sends is still refused) but not used.
+        owntracks::parse(&crate::http::body_bytes(req).await?, None)?;
+        crate::db::devices::seen_unknown(env, &device_id, "owntracks", now).await?;
+        return Ok(empty_list());
+    };
+    let job = crate::db::jobs::active_for_trailer(env, &device.trailer_id).await?;
+    let bound = claims.trailer_id.as_deref() == Some(device.trailer_id.as_str())
         || (claims.job_id.is_some() && claims.job_id == job.as_ref().map(|j| j.job_id.clone()));
     if !bound {
         return Err(AppError::client(
@@ -38,19 +41,20 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             "this token is not for this device's trailer",
         ));
     }
-    let Some(job) = job else {
-        return Ok(empty_list());
-    };
-    let mut raw = raw;
-    raw.trailer_id = Some(trailer_id);
-    match raw.check(crate::clock::now()) {
-        Ok(fix) => {
-            super::store(env, &job, vec![Ok(fix)]).await?;
-            Ok(empty_list())
+    let body = crate::http::body_bytes(req).await?;
+    let reported = owntracks::parse(&body, device.owntracks_key.as_deref())?;
+    match job {
+        Some(job) => {
+            super::settle_and_store(env, &device_id, &device, &job, vec![reported], now).await?;
         }
-        Err(FixError::TooOld) => Ok(empty_list()),
-        Err(e) => Err(e.into()),
+        // A missing or wrong key stops every fix of the device, open job or not.
+        None => {
+            if let Reported::Ignored(why) = reported {
+                super::flag_if_needed(env, &device_id, why, now).await?;
+            }
+        }
     }
+    Ok(empty_list())
 }
 
 fn empty_list() -> worker::Response {

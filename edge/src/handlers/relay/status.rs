@@ -25,7 +25,7 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
                 .collect();
             json!({ "message_sid": m.message_sid, "ref": format!("#{}", m.r#ref), "kind": m.kind, "from": m.from_phone,
                     "job_id": m.job_id, "state": m.state, "acked_by": m.acked_by, "failovers": m.failovers as u32,
-                    "created_at": time(m.created_at), "attempts": tries })
+                    "created_at": time(m.created_at), "media": m.media_urls(), "attempts": tries })
         })
         .collect();
     let counts = crate::db::messages::counts(env, now - chrono::Duration::hours(24)).await?;

@@ -1,30 +1,36 @@
 //! `POST /sms/inbound`: a text to the company number. The message's Durable Object (named by its
 //! SID, so Twilio's retries relay once) stores it before Twilio gets `<Response/>`: a failure
 //! there is a 5xx, which Twilio retries. A roster phone's text is a dispatcher command, anyone
-//! else's is relayed (by the object's alarm, after the answer).
+//! else's is relayed (by the object's alarm, after the answer) — a picture message with its media
+//! links (`MediaUrl{N}`), also when it has no text.
 
+use qdn_shared::relay::command::RELAYED_BODY_MAX;
 use qdn_shared::relay::message::MessageKind;
+use qdn_shared::twilio::Inbound;
 use worker::{Env, Request};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::relay::{self, Op};
 use crate::twilio::{param, twiml, verified_form};
 
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let params = verified_form(req, env).await?;
     let sid = super::message_sid(&params)?;
-    let from = param(&params, "From")
-        .ok_or_else(|| AppError::bad_request("invalid_from", "From is required"))?
-        .to_string();
-    let body = param(&params, "Body").unwrap_or("").to_string();
+    let inbound = Inbound::from_params(&params)?;
     let (roster, _) = crate::db::roster::get(env).await?;
-    let op = if roster.by_phone(&from).is_some() {
-        Op::Command { from, body }
+    let op = if roster.by_phone(&inbound.from).is_some() {
+        Op::Command {
+            body: inbound.body,
+            from: inbound.from,
+        }
     } else {
         Op::Relay {
             kind: MessageKind::Sms,
-            from,
-            body,
+            // The links go in the text a dispatcher reads (Twilio's media URLs open on any
+            // phone); the text is cut before a link is.
+            body: inbound.relay_text_within(RELAYED_BODY_MAX),
+            media: inbound.media_urls().into_iter().map(str::to_string).collect(),
+            from: inbound.from,
             fail_before_store: param(&params, "QdnTestFault") == Some("storage"),
         }
     };

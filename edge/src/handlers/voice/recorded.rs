@@ -26,6 +26,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         kind: MessageKind::Voicemail,
         from,
         body: url,
+        media: Vec::new(),
         fail_before_store: false,
     };
     relay::tell(env, &recording, &op).await?;
