@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod job;
 pub mod mint;
 pub mod notify;
+pub mod opt_out;
 pub mod phone;
 pub mod relay;
 pub mod time;

@@ -66,6 +66,7 @@ fn a_text_is_relayed_to_the_primary_and_an_ack_stops_the_cascade() {
         "{body}"
     );
     assert_eq!(msg["from"], env_or("QDN_COMPANY_NUMBER", ""));
+    assert_eq!(msg["messaging_service_sid"], env_or("QDN_MESSAGING_SERVICE_SID", ""));
     assert!(msg["status_callback"]
         .as_str()
         .unwrap()
@@ -283,7 +284,7 @@ fn a_refused_reply_goes_from_the_backup_number_and_if_that_fails_the_dispatcher_
     assert_eq!(reply["from"], env_or("QDN_BACKUP_NUMBER", ""));
 
     let customer = customer_phone();
-    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 2}));
+    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 3}));
     reply_to_a_new_text(&h, &customer, "There by 4pm");
     let told = wait_for("the dispatcher told", 10, || {
         sent_to(&h[0], "did NOT reach")
@@ -384,4 +385,33 @@ fn bad_rosters_are_refused_with_codes() {
         .bearer(&track("j"))
         .json(&json!({}))
         .expect_error(403, "forbidden_scope");
+}
+
+#[test]
+fn primary_failovers_over_the_threshold_alert_once_per_hour() {
+    let window = |t: chrono::DateTime<chrono::Utc>| format!("{}:00Z", t.format("%Y-%m-%dT%H"));
+    let first = window(chrono::Utc::now());
+    // The default ALERT_FAILOVER_THRESHOLD is 3: eight failovers of the primary exceed it twice.
+    for i in 0..8 {
+        let m = failed_over_to_the_secondary(json!({"status": 500}), &format!("failover burst {i}"));
+        ack(&handlers()[1], m["ref"].as_str().unwrap());
+    }
+    let last = window(chrono::Utc::now());
+    let failover_alerts = || {
+        standin_alerts()
+            .into_iter()
+            .filter(|a| a["kind"] == "failovers")
+            .map(|a| a["text"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    wait_for("the failover alert", 10, || {
+        Some(()).filter(|_| failover_alerts().iter().any(|t| t.contains(&last) || t.contains(&first)))
+    });
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let alerts = failover_alerts();
+    for w in [&first, &last] {
+        let n = alerts.iter().filter(|t| t.contains(w.as_str())).count();
+        assert!(n <= 1, "{n} failover alerts for the hour from {w}: {alerts:?}");
+    }
+    assert!(alerts.iter().all(|t| t.contains("primary tier (primary)")), "{alerts:?}");
 }

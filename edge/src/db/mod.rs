@@ -5,6 +5,7 @@ pub mod fixes;
 pub mod jobs;
 pub mod messages;
 pub mod notifications;
+pub mod opt_outs;
 pub mod roster;
 pub mod trailers;
 pub mod voice;

@@ -1,7 +1,8 @@
 //! `POST /sms/inbound`: a text to the company number. The message's Durable Object (named by its
 //! SID, so Twilio's retries relay once) stores it before Twilio gets `<Response/>`: a failure
 //! there is a 5xx, which Twilio retries. A roster phone's text is a dispatcher command, anyone
-//! else's is relayed (by the object's alarm, after the answer).
+//! else's is relayed (by the object's alarm, after the answer); a customer's STOP/START also
+//! opts them out of / back into automatic texts.
 
 use qdn_shared::relay::message::MessageKind;
 use worker::{Env, Request};
@@ -21,6 +22,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let op = if roster.by_phone(&from).is_some() {
         Op::Command { from, body }
     } else {
+        crate::notify::on_customer_text(env, &from, &body).await?;
         Op::Relay {
             kind: MessageKind::Sms,
             from,
