@@ -8,6 +8,7 @@ pub mod config;
 pub mod eta;
 pub mod eval;
 pub mod fix;
+pub mod gsm7;
 pub mod ingest;
 pub mod job;
 pub mod mint;

@@ -315,22 +315,41 @@ fn a_dispatcher_reply_goes_to_the_customer_from_the_company_number() {
 }
 
 #[test]
-fn a_customer_text_is_linked_to_their_open_job() {
+fn a_customer_text_is_linked_to_their_open_job_and_names_it() {
     use_test_roster();
     let customer = customer_phone();
+    let trailer = uid("TRr");
     let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
-        "customer_name": "Linked", "customer_phone": customer, "destination": {"lat": 53.4, "lon": -2.9}, "status": "en_route"
+        "customer_name": "Zoë Łukasz 李", "customer_phone": customer, "trailer_ids": [trailer],
+        "destination": {"lat": DEST.0, "lon": DEST.1}, "status": "en_route"
     }));
+    assert_eq!(r.status, 201, "{}", r.body);
     let job = r.json()["job_id"].as_str().unwrap().to_string();
+    let fixes: Vec<_> = (0..8)
+        .map(|i| {
+            let (lat, lon) = approach(i);
+            json!({"lat": lat, "lon": lon, "recorded_at": at(-280 + i as i64 * 40), "trailer_id": trailer})
+        })
+        .collect();
+    assert_eq!(post_fix(&job, &ingest(&job), json!({"fixes": fixes})).status, 202);
+    let eta_s = req("GET", &format!("/api/jobs/{job}/location")).bearer(&dispatch()).send().json()["eta"]["seconds"]
+        .as_i64()
+        .expect("an ETA");
     let sid = message_sid();
     inbound_sms(&sid, &customer, "running late?");
-    let body = relayed_to(&handlers()[0], &customer, 10)["body"]
+    let body = relayed_to(&handlers()[0], &format!("job {job}"), 10)["body"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(body.contains(&format!("(job {job})")), "{body}");
+    let reference = reference_in(&body);
+    // The name without the letters GSM-7 lacks, so the text is not sent as UCS-2.
+    let head = format!("{reference} Zoe Lukasz (job {job}, on the way, ETA ");
+    assert!(body.starts_with(&head) && body.contains(" min): running late?\n"), "{body}");
+    let minutes: i64 = body[head.len()..].split(' ').next().unwrap().parse().unwrap();
+    assert!((minutes - (eta_s + 59) / 60).abs() <= 1, "{minutes} min for an ETA of {eta_s} s: {body}");
+    assert!(!body.contains(&customer), "the name stands for the number: {body}");
     assert_eq!(relay_message(&sid).unwrap()["job_id"], job.as_str());
-    ack(&handlers()[0], &reference_in(&body));
+    ack(&handlers()[0], &reference);
 }
 
 #[test]

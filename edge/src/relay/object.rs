@@ -317,13 +317,21 @@ impl RelayMessage {
             crate::config::get(&self.env).public_base_url,
             info.sid
         );
-        let text = command::relayed_text(
-            &info.reference,
-            info.kind,
-            &info.from,
-            info.job_id.as_deref(),
-            &info.body,
-        );
+        let job = match &info.job_id {
+            // The text goes without its context rather than not at all.
+            Some(id) => super::context::of_job(&self.env, id).await.unwrap_or_else(|e| {
+                worker::console_error!("relay: the job's context could not be read: {e}");
+                None
+            }),
+            None => None,
+        };
+        let context = job.as_ref().map(|(j, eta_min)| command::JobContext {
+            customer_name: &j.customer_name,
+            job_id: &j.job_id,
+            status: j.status,
+            eta_min: *eta_min,
+        });
+        let text = command::relayed_text(&info.reference, info.kind, &info.from, context.as_ref(), &info.body);
         match client
             .send_sms(to, self.sender(), &text, Some(&callback))
             .await
