@@ -74,7 +74,8 @@ pub async fn text_customer(env: &Env, job_id: Option<&str>, to: &str, body: &str
             crate::db::opt_outs::record(env, to, Source::Twilio21610).await?;
         }
         if let Some(sid) = &sid {
-            let status = crate::db::notifications::record_sent(env, sid, job_id, to, from.as_str(), body, false).await?;
+            let status =
+                crate::db::notifications::record_sent(env, sid, job_id, to, from.as_str(), body, false).await?;
             if status.is_some_and(DeliveryStatus::is_failure) {
                 fall_back(env, &client, sid).await?; // its failure callback came first
             }
@@ -120,12 +121,17 @@ async fn fall_back(env: &Env, client: &Client, sid: &str) -> AppResult<()> {
     let Some(&from) = senders.get(next) else {
         return Ok(());
     };
-    if let SendAnswer::Sent { sid } = client
-        .send_sms(&n.to_phone, from, &n.body, Some(&callback(&cfg)))
-        .await
-    {
-        crate::db::notifications::record_sent(env, &sid, n.job_id.as_deref(), &n.to_phone, from.as_str(), &n.body, true)
-            .await?;
+    if let SendAnswer::Sent { sid } = client.send_sms(&n.to_phone, from, &n.body, Some(&callback(&cfg))).await {
+        crate::db::notifications::record_sent(
+            env,
+            &sid,
+            n.job_id.as_deref(),
+            &n.to_phone,
+            from.as_str(),
+            &n.body,
+            true,
+        )
+        .await?;
     }
     Ok(())
 }

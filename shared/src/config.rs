@@ -217,7 +217,10 @@ mod tests {
         assert_eq!(c.backup_numbers, ["+15550100009", "+15550100008", "+15550100007"]);
         let c = config(&[("TWILIO_BACKUP_NUMBERS", "+15550100008,+15550100007")]);
         assert_eq!(c.backup_numbers, ["+15550100008", "+15550100007"]);
-        assert_eq!(config(&[("TWILIO_BACKUP_NUMBER", "+15550100009")]).backup_numbers, ["+15550100009"]);
+        assert_eq!(
+            config(&[("TWILIO_BACKUP_NUMBER", "+15550100009")]).backup_numbers,
+            ["+15550100009"]
+        );
     }
 
     #[test]
@@ -230,7 +233,10 @@ mod tests {
             (c.messaging_service_sid.as_deref(), c.alert_failover_threshold),
             (Some("MG0123"), 5)
         );
-        assert_eq!(config(&[("ALERT_FAILOVER_THRESHOLD", "-1")]).alert_failover_threshold, 3);
+        assert_eq!(
+            config(&[("ALERT_FAILOVER_THRESHOLD", "-1")]).alert_failover_threshold,
+            3
+        );
     }
 
     #[test]

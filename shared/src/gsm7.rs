@@ -59,7 +59,14 @@ const FOLD_TO: &str = "AAAAEEEIIIIDOOOOUUUYaaaceeiiidooouuyy\
                        AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNn\
                        OoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
 /// Letters that fold to two.
-const FOLD_PAIRS: [(char, &str); 6] = [('Œ', "OE"), ('œ', "oe"), ('Ĳ', "IJ"), ('ĳ', "ij"), ('Þ', "Th"), ('þ', "th")];
+const FOLD_PAIRS: [(char, &str); 6] = [
+    ('Œ', "OE"),
+    ('œ', "oe"),
+    ('Ĳ', "IJ"),
+    ('ĳ', "ij"),
+    ('Þ', "Th"),
+    ('þ', "th"),
+];
 
 /// `name` in GSM-7 only: Latin letters folded to their plain forms, other characters outside
 /// the alphabet dropped, spaces collapsed.
@@ -89,7 +96,10 @@ mod tests {
         assert_eq!(EXTENSION.chars().count(), 10);
         assert_eq!(FOLD_FROM.chars().count(), FOLD_TO.chars().count());
         assert!(is_gsm7(FOLD_TO));
-        assert!(!FOLD_FROM.chars().any(|c| septets(c).is_some()), "only letters GSM-7 lacks are folded");
+        assert!(
+            !FOLD_FROM.chars().any(|c| septets(c).is_some()),
+            "only letters GSM-7 lacks are folded"
+        );
     }
 
     #[test]
@@ -122,7 +132,11 @@ mod tests {
         assert_eq!(gsm7_name("Zoë Łukasz 李"), "Zoe Lukasz");
         assert_eq!(gsm7_name("  José  Núñez\n"), "José Nuñez", "é and ñ are GSM-7 already");
         assert_eq!(gsm7_name("Œdipe Ægir Þór"), "OEdipe Ægir Thor");
-        assert_eq!(gsm7_name("Jane {Smith}"), "Jane Smith", "two-septet characters are dropped");
+        assert_eq!(
+            gsm7_name("Jane {Smith}"),
+            "Jane Smith",
+            "two-septet characters are dropped"
+        );
         assert_eq!(gsm7_name("李"), "");
     }
 

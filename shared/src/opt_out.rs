@@ -58,7 +58,16 @@ mod tests {
 
     #[test]
     fn twilio_standard_keywords() {
-        for w in ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"] {
+        for w in [
+            "STOP",
+            "stop",
+            " Stop. ",
+            "STOPALL",
+            "unsubscribe",
+            "Cancel",
+            "END",
+            "quit!",
+        ] {
             assert_eq!(keyword(w), Some(Keyword::OptOut), "{w}");
         }
         for w in ["START", "yes", "Unstop"] {
@@ -71,7 +80,15 @@ mod tests {
 
     #[test]
     fn a_sentence_with_a_keyword_is_no_keyword() {
-        for w in ["please stop", "Stop by at 3", "yes please", "", "STOP STOP", "S TOP", "stopp"] {
+        for w in [
+            "please stop",
+            "Stop by at 3",
+            "yes please",
+            "",
+            "STOP STOP",
+            "S TOP",
+            "stopp",
+        ] {
             assert_eq!(keyword(w), None, "{w:?}");
         }
     }

@@ -52,12 +52,19 @@ fn refusals_walk_the_backup_numbers_in_order() {
     );
     assert_eq!(
         route,
-        [(service.as_str(), "refused"), (first.as_str(), "refused"), (second.as_str(), "sent")]
+        [
+            (service.as_str(), "refused"),
+            (first.as_str(), "refused"),
+            (second.as_str(), "sent")
+        ]
     );
     let m = wait_for("the text from the second backup", 5, || {
         sent_to(&customer, "second backup").into_iter().next()
     });
-    assert_eq!((m["from"].as_str(), m["messaging_service_sid"].as_str()), (Some(second.as_str()), None));
+    assert_eq!(
+        (m["from"].as_str(), m["messaging_service_sid"].as_str()),
+        (Some(second.as_str()), None)
+    );
 }
 
 #[test]

@@ -332,7 +332,10 @@ fn a_customer_text_is_linked_to_their_open_job_and_names_it() {
         })
         .collect();
     assert_eq!(post_fix(&job, &ingest(&job), json!({"fixes": fixes})).status, 202);
-    let eta_s = req("GET", &format!("/api/jobs/{job}/location")).bearer(&dispatch()).send().json()["eta"]["seconds"]
+    let eta_s = req("GET", &format!("/api/jobs/{job}/location"))
+        .bearer(&dispatch())
+        .send()
+        .json()["eta"]["seconds"]
         .as_i64()
         .expect("an ETA");
     let sid = message_sid();
@@ -344,9 +347,15 @@ fn a_customer_text_is_linked_to_their_open_job_and_names_it() {
     let reference = reference_in(&body);
     // The name without the letters GSM-7 lacks, so the text is not sent as UCS-2.
     let head = format!("{reference} Zoe Lukasz (job {job}, on the way, ETA ");
-    assert!(body.starts_with(&head) && body.contains(" min): running late?\n"), "{body}");
+    assert!(
+        body.starts_with(&head) && body.contains(" min): running late?\n"),
+        "{body}"
+    );
     let minutes: i64 = body[head.len()..].split(' ').next().unwrap().parse().unwrap();
-    assert!((minutes - (eta_s + 59) / 60).abs() <= 1, "{minutes} min for an ETA of {eta_s} s: {body}");
+    assert!(
+        (minutes - (eta_s + 59) / 60).abs() <= 1,
+        "{minutes} min for an ETA of {eta_s} s: {body}"
+    );
     assert!(!body.contains(&customer), "the name stands for the number: {body}");
     assert_eq!(relay_message(&sid).unwrap()["job_id"], job.as_str());
     ack(&handlers()[0], &reference);
@@ -424,7 +433,11 @@ fn primary_failovers_over_the_threshold_alert_once_per_hour() {
             .collect::<Vec<_>>()
     };
     wait_for("the failover alert", 10, || {
-        Some(()).filter(|_| failover_alerts().iter().any(|t| t.contains(&last) || t.contains(&first)))
+        Some(()).filter(|_| {
+            failover_alerts()
+                .iter()
+                .any(|t| t.contains(&last) || t.contains(&first))
+        })
     });
     std::thread::sleep(std::time::Duration::from_secs(1));
     let alerts = failover_alerts();
@@ -432,5 +445,8 @@ fn primary_failovers_over_the_threshold_alert_once_per_hour() {
         let n = alerts.iter().filter(|t| t.contains(w.as_str())).count();
         assert!(n <= 1, "{n} failover alerts for the hour from {w}: {alerts:?}");
     }
-    assert!(alerts.iter().all(|t| t.contains("primary tier (primary)")), "{alerts:?}");
+    assert!(
+        alerts.iter().all(|t| t.contains("primary tier (primary)")),
+        "{alerts:?}"
+    );
 }

@@ -8,7 +8,9 @@ use super::{db, ms, s};
 /// Records an opt-out; a repeated one keeps its first time and source.
 pub async fn record(env: &Env, phone: &str, source: Source) -> worker::Result<()> {
     db(env)?
-        .prepare("INSERT INTO opt_outs (phone, opted_out_at, source) VALUES (?1, ?2, ?3) ON CONFLICT (phone) DO NOTHING")
+        .prepare(
+            "INSERT INTO opt_outs (phone, opted_out_at, source) VALUES (?1, ?2, ?3) ON CONFLICT (phone) DO NOTHING",
+        )
         .bind(&[s(phone), ms(crate::clock::now()), s(source.as_str())])?
         .run()
         .await?;

@@ -205,11 +205,7 @@ impl RelayMessage {
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.
             Phase::Sending { to, .. } if cascade.due().is_some_and(|d| crate::clock::now() >= d) => {
-                match self
-                    .twilio()?
-                    .find_sent(to, self.sender(), &info.reference)
-                    .await
-                {
+                match self.twilio()?.find_sent(to, self.sender(), &info.reference).await {
                     Some(Some(sid)) => Event::Sent { sid },
                     Some(None) => Event::SendLost,
                     None => Event::LookupFailed, // Twilio unreachable: ask again later
@@ -332,10 +328,7 @@ impl RelayMessage {
             eta_min: *eta_min,
         });
         let text = command::relayed_text(&info.reference, info.kind, &info.from, context.as_ref(), &info.body);
-        match client
-            .send_sms(to, self.sender(), &text, Some(&callback))
-            .await
-        {
+        match client.send_sms(to, self.sender(), &text, Some(&callback)).await {
             SendAnswer::Sent { sid } => Event::Sent { sid },
             SendAnswer::Unreachable { code } => Event::Unreachable { code },
             SendAnswer::Failed { code } => Event::SendFailed { code },
@@ -403,10 +396,7 @@ impl RelayMessage {
                 out["to"].as_str().unwrap_or_default(),
             );
             worker::console_error!("relay: a dispatcher's reply could not be sent; telling them");
-            let _ = self
-                .twilio()?
-                .send_sms(&from, self.sender(), &text, None)
-                .await;
+            let _ = self.twilio()?.send_sms(&from, self.sender(), &text, None).await;
         }
         Ok(serde_json::json!({ "target": target, "result": out }))
     }

@@ -66,7 +66,11 @@ pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job: Option<
                 Some(m) if j.status.is_moving() => format!(", ETA {m} min"),
                 _ => String::new(),
             };
-            let voicemail = if kind == MessageKind::Voicemail { "Voicemail, " } else { "" };
+            let voicemail = if kind == MessageKind::Voicemail {
+                "Voicemail, "
+            } else {
+                ""
+            };
             format!("{voicemail}{name} (job {}, {}{eta})", j.job_id, status_words(j.status))
         }
         None => match kind {
@@ -176,7 +180,10 @@ mod tests {
             Some(&jane(JobStatus::EnRoute, Some(12))),
             "Where is my dumpster?",
         );
-        assert!(t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way, ETA 12 min): Where is my dumpster?\n"), "{t}");
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way, ETA 12 min): Where is my dumpster?\n"),
+            "{t}"
+        );
         let hint = t.lines().last().unwrap();
         let (reply, ack) = hint.trim_start_matches("Reply ").split_once(" or ").unwrap();
         assert_eq!(
@@ -193,17 +200,44 @@ mod tests {
             }
         );
         let long = relayed_text("K7Q2", MessageKind::Voicemail, "+1", None, &"x".repeat(2000));
-        assert!(long.starts_with("#K7Q2 Voicemail from +1: ") && long.contains(&format!("{}...\n", "x".repeat(RELAYED_BODY_MAX))));
+        assert!(
+            long.starts_with("#K7Q2 Voicemail from +1: ")
+                && long.contains(&format!("{}...\n", "x".repeat(RELAYED_BODY_MAX)))
+        );
     }
 
     #[test]
     fn the_job_context_says_what_is_known() {
-        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", Some(&jane(JobStatus::Scheduled, Some(5))), "hi");
-        assert!(t.starts_with("#K7Q2 Jane Smith (job J-1042, scheduled): hi"), "no ETA unless moving: {t}");
-        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", Some(&jane(JobStatus::EnRoute, None)), "hi");
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::Scheduled, Some(5))),
+            "hi",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, scheduled): hi"),
+            "no ETA unless moving: {t}"
+        );
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::EnRoute, None)),
+            "hi",
+        );
         assert!(t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way): hi"), "{t}");
-        let t = relayed_text("K7Q2", MessageKind::Voicemail, "+1555", Some(&jane(JobStatus::AtSite, None)), "call me");
-        assert!(t.starts_with("#K7Q2 Voicemail, Jane Smith (job J-1042, on site): call me"), "{t}");
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Voicemail,
+            "+1555",
+            Some(&jane(JobStatus::AtSite, None)),
+            "call me",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Voicemail, Jane Smith (job J-1042, on site): call me"),
+            "{t}"
+        );
         let nameless = JobContext {
             customer_name: "李",
             ..jane(JobStatus::AtSite, None)
@@ -214,10 +248,22 @@ mod tests {
 
     #[test]
     fn stop_and_start_are_marked() {
-        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", Some(&jane(JobStatus::EnRoute, None)), "STOP");
-        assert!(t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way) [opted out of automatic texts]: STOP"), "{t}");
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::EnRoute, None)),
+            "STOP",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way) [opted out of automatic texts]: STOP"),
+            "{t}"
+        );
         let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "start");
-        assert!(t.starts_with("#K7Q2 SMS from +1555 [opted back in to texts]: start"), "{t}");
+        assert!(
+            t.starts_with("#K7Q2 SMS from +1555 [opted back in to texts]: start"),
+            "{t}"
+        );
         let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "please stop calling");
         assert!(!t.contains("opted"), "{t}");
     }
@@ -226,7 +272,13 @@ mod tests {
     fn a_60_character_text_costs_two_parts_at_most_three_and_stays_gsm7() {
         let body = "Where is my dumpster? The driver said 9am and it is now 10am";
         assert_eq!(body.chars().count(), 60);
-        let t = relayed_text("K7Q2", MessageKind::Sms, "+15550100200", Some(&jane(JobStatus::EnRoute, Some(12))), body);
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+15550100200",
+            Some(&jane(JobStatus::EnRoute, Some(12))),
+            body,
+        );
         assert!(crate::gsm7::segments(&t) <= 2, "{t}");
         let long = JobContext {
             customer_name: "Zoë Łukasz 李 Wolfeschlegelsteinhausenbergerdorff-Maximiliana",

@@ -274,7 +274,11 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> An
     let service = get("MessagingServiceSid");
     // Twilio sends a Messaging Service's text from a number of its pool.
     let from = match &service {
-        Some(_) => config.messaging_service.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+        Some(_) => config
+            .messaging_service
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default(),
         None => get("From").unwrap_or_default(),
     };
     let msg = json!({
