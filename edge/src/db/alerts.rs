@@ -18,3 +18,13 @@ pub async fn claim(env: &Env, key: &str, now: DateTime<Utc>, every: chrono::Dura
         .await?;
     Ok(changes(&r) == 1)
 }
+
+/// Drops marks older than `cutoff` (the per-hour windows leave one row each).
+pub async fn forget_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let r = db(env)?
+        .prepare("DELETE FROM alert_marks WHERE last_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
+    Ok(changes(&r))
+}

@@ -56,10 +56,11 @@ pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job: Option<
     }
     let who = match job {
         Some(j) => {
-            let mut name: String = gsm7_name(j.customer_name).chars().take(NAME_MAX).collect();
+            let full = gsm7_name(j.customer_name);
+            let mut name: String = full.chars().take(NAME_MAX).collect();
             if name.is_empty() {
                 name = from.to_string();
-            } else if gsm7_name(j.customer_name).chars().count() > NAME_MAX {
+            } else if full.chars().count() > NAME_MAX {
                 name.push('.');
             }
             let eta = match j.eta_min {
