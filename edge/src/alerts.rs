@@ -1,4 +1,5 @@
-//! Alerts to `ALERT_WEBHOOK_URL` (Slack-compatible `{"text"}`), at most one per kind per 10 min.
+//! Alerts to `ALERT_WEBHOOK_URL` (Slack-compatible `{"text"}`), at most one per kind per 10 min
+//! (the failover alert: one per clock hour).
 
 use futures_util::future::{select, Either};
 use qdn_shared::relay::alert::AlertKind;
@@ -11,10 +12,24 @@ const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Sends `text` unless an alert of `kind` went out in the last 10 minutes. Never fails the
 /// caller: a broken webhook is logged.
 pub async fn raise(env: &Env, kind: AlertKind, text: &str) {
+    raise_keyed(env, kind, kind.as_str(), EVERY, text).await
+}
+
+/// Sends `text` unless an alert of `kind` went out in this clock hour (UTC): one per window
+/// however often the condition recurs in it.
+pub async fn raise_once_this_hour(env: &Env, kind: AlertKind, text: &str) {
+    let window = crate::clock::now().format("%Y-%m-%dT%H");
+    let key = format!("{}@{window}", kind.as_str());
+    let text = format!("{text} (one alert for the hour from {window}:00Z)");
+    // Longer than the window: the key is the window, so a later hour has a fresh key.
+    raise_keyed(env, kind, &key, chrono::Duration::hours(2), &text).await
+}
+
+async fn raise_keyed(env: &Env, kind: AlertKind, key: &str, every: chrono::Duration, text: &str) {
     let Some(url) = crate::config::get(env).alert_webhook_url.clone() else {
         return;
     };
-    match crate::db::alerts::claim(env, kind, crate::clock::now(), EVERY).await {
+    match crate::db::alerts::claim(env, key, crate::clock::now(), every).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {

@@ -27,6 +27,8 @@ pub async fn run(env: &Env) -> worker::Result<Report> {
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
         + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
+    // One row per alert window: yesterday's are of no use.
+    crate::db::alerts::forget_before(env, now - chrono::Duration::days(1)).await?;
     let days = crate::config::get(env).customer_data_days;
     let erased = crate::db::jobs::erase_customers(env, now - chrono::Duration::days(days as i64)).await?;
     crate::db::revocations::delete_expired(env, now.timestamp()).await?;

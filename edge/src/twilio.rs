@@ -10,6 +10,32 @@ use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Reque
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
+/// Who a text is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender<'a> {
+    /// `From`: one of our numbers.
+    From(&'a str),
+    /// `MessagingServiceSid`: Twilio picks the number from the service's pool.
+    Service(&'a str),
+}
+
+impl<'a> Sender<'a> {
+    /// The primary route: the Messaging Service when one is configured, else the company number.
+    pub fn primary(cfg: &'a Config) -> AppResult<Sender<'a>> {
+        match cfg.messaging_service_sid.as_deref() {
+            Some(sid) => Ok(Sender::Service(sid)),
+            None => crate::config::require(&cfg.company_number, "TWILIO_NUMBER").map(Sender::From),
+        }
+    }
+
+    /// The number or service SID, as recorded with a send.
+    pub fn as_str(&self) -> &'a str {
+        match *self {
+            Sender::From(n) | Sender::Service(n) => n,
+        }
+    }
+}
+
 pub struct Client {
     base: String,
     account_sid: String,
@@ -39,12 +65,15 @@ impl Client {
         format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base, self.account_sid)
     }
 
-    /// `POST Messages.json`: `To`, `From`, `Body`, `StatusCallback`.
-    pub async fn send_sms(&self, to: &str, from: &str, body: &str, status_callback: Option<&str>) -> SendAnswer {
+    /// `POST Messages.json`: `To`, `From` or `MessagingServiceSid`, `Body`, `StatusCallback`.
+    pub async fn send_sms(&self, to: &str, from: Sender<'_>, body: &str, status_callback: Option<&str>) -> SendAnswer {
         let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("To", to)
-            .append_pair("From", from)
-            .append_pair("Body", body);
+        form.append_pair("To", to);
+        match from {
+            Sender::From(n) => form.append_pair("From", n),
+            Sender::Service(sid) => form.append_pair("MessagingServiceSid", sid),
+        };
+        form.append_pair("Body", body);
         if let Some(cb) = status_callback {
             form.append_pair("StatusCallback", cb);
         }
@@ -54,15 +83,18 @@ impl Client {
         }
     }
 
-    /// The SID of the relayed text of `reference` sent to `to` from `from`, if Twilio has one:
+    /// The SID of the relayed text of `reference` sent to `to` as `from`, if Twilio has one:
     /// tells a send lost in a restart from one that went out. The relayed text starts with
-    /// `#REF `, so `#K7Q2` never matches `#K7Q2AB`.
-    pub async fn find_sent(&self, to: &str, from: &str, reference: &str) -> Option<Option<String>> {
+    /// `#REF `, so `#K7Q2` never matches `#K7Q2AB`. A Messaging Service's number is Twilio's
+    /// pick, so then only `To` narrows the list.
+    pub async fn find_sent(&self, to: &str, from: Sender<'_>, reference: &str) -> Option<Option<String>> {
         let prefix = format!("#{reference} ");
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("To", to)
-            .append_pair("From", from)
-            .finish();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("To", to);
+        if let Sender::From(n) = from {
+            query.append_pair("From", n);
+        }
+        let query = query.finish();
         let (status, text) = self
             .call(Method::Get, &format!("{}?{query}", self.messages_url()), None)
             .await?;

@@ -14,6 +14,8 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// How the example secret of `.dev.vars.example` begins: published, so never for a public
 /// (https) deployment, even with its tail edited.
 pub const EXAMPLE_JWT_SECRET_PREFIX: &str = "dev-only-change-me";
+/// More primary-tier failovers than this in 60 minutes raise an alert.
+pub const ALERT_FAILOVER_THRESHOLD: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -22,8 +24,15 @@ pub struct Config {
     pub twilio: Twilio,
     /// `TWILIO_NUMBER`: the company number, sender of every text and shown on the page.
     pub company_number: Option<String>,
-    /// `TWILIO_BACKUP_NUMBER`: the fallback sender.
-    pub backup_number: Option<String>,
+    /// `TWILIO_BACKUP_NUMBER` then `TWILIO_BACKUP_NUMBERS` (comma-separated, one per backup
+    /// carrier): the fallback senders in the order they are tried, without repeats.
+    pub backup_numbers: Vec<String>,
+    /// `TWILIO_MESSAGING_SERVICE_SID`: when set, the primary route sends through this Messaging
+    /// Service (Twilio picks the number from its pool) instead of `From: TWILIO_NUMBER`.
+    pub messaging_service_sid: Option<String>,
+    /// `ALERT_FAILOVER_THRESHOLD` (default 3): more primary-tier failovers than this in 60
+    /// minutes raise one alert per clock hour.
+    pub alert_failover_threshold: u32,
     /// `PUBLIC_BASE_URL`, without a trailing slash: links and webhook signatures.
     pub public_base_url: String,
     /// `CORS_ALLOWED_ORIGINS`, each without a trailing slash; `*` allows any.
@@ -91,7 +100,11 @@ impl Config {
                     .unwrap_or(TWILIO_TIMEOUT_MS),
             },
             company_number: get("TWILIO_NUMBER"),
-            backup_number: get("TWILIO_BACKUP_NUMBER"),
+            backup_numbers: backups(get("TWILIO_BACKUP_NUMBER"), get("TWILIO_BACKUP_NUMBERS")),
+            messaging_service_sid: get("TWILIO_MESSAGING_SERVICE_SID"),
+            alert_failover_threshold: get("ALERT_FAILOVER_THRESHOLD")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(ALERT_FAILOVER_THRESHOLD),
             public_base_url: get("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| LOCAL_BASE_URL.into())
                 .trim_end_matches('/')
@@ -156,6 +169,18 @@ impl Config {
     }
 }
 
+/// The single backup first, then the list, each number once.
+fn backups(single: Option<String>, list: Option<String>) -> Vec<String> {
+    let list = list.unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for n in single.into_iter().chain(list.split(',').map(|n| n.trim().to_string())) {
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
 impl Tiles {
     /// Off when the template is malformed: a broken background must never break the page.
     fn new(url: String, attribution: Option<String>) -> Option<Tiles> {
@@ -189,6 +214,8 @@ mod tests {
         assert_eq!(c.track_page.canary_percent, 100);
         assert_eq!(c.customer_data_days, 180);
         assert!(!c.test_faults, "faults are for the test stack only");
+        assert_eq!(c.alert_failover_threshold, 3);
+        assert!(c.backup_numbers.is_empty() && c.messaging_service_sid.is_none());
         assert!(c.jwt_secret.is_none() && c.cors_origins.is_empty() && c.track_page.tiles.is_none());
     }
 
@@ -247,6 +274,37 @@ mod tests {
         let v = text.lines().find_map(|l| l.strip_prefix("JWT_SECRET=")).unwrap().trim();
         assert!(v.starts_with(EXAMPLE_JWT_SECRET_PREFIX), "{v}");
         v.to_string()
+    }
+
+    #[test]
+    fn backup_senders_single_first_then_the_list_without_repeats() {
+        let c = config(&[
+            ("TWILIO_BACKUP_NUMBER", "+15550100009"),
+            ("TWILIO_BACKUP_NUMBERS", " +15550100008, ,+15550100009,+15550100007 "),
+        ]);
+        assert_eq!(c.backup_numbers, ["+15550100009", "+15550100008", "+15550100007"]);
+        let c = config(&[("TWILIO_BACKUP_NUMBERS", "+15550100008,+15550100007")]);
+        assert_eq!(c.backup_numbers, ["+15550100008", "+15550100007"]);
+        assert_eq!(
+            config(&[("TWILIO_BACKUP_NUMBER", "+15550100009")]).backup_numbers,
+            ["+15550100009"]
+        );
+    }
+
+    #[test]
+    fn messaging_service_and_failover_threshold() {
+        let c = config(&[
+            ("TWILIO_MESSAGING_SERVICE_SID", " MG0123 "),
+            ("ALERT_FAILOVER_THRESHOLD", "5"),
+        ]);
+        assert_eq!(
+            (c.messaging_service_sid.as_deref(), c.alert_failover_threshold),
+            (Some("MG0123"), 5)
+        );
+        assert_eq!(
+            config(&[("ALERT_FAILOVER_THRESHOLD", "-1")]).alert_failover_threshold,
+            3
+        );
     }
 
     #[test]

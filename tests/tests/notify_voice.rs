@@ -17,18 +17,54 @@ fn notify_sms(v: &serde_json::Value) -> Resp {
 }
 
 #[test]
-fn notify_sms_sends_from_the_company_number() {
+fn notify_sms_goes_through_the_messaging_service() {
     let customer = customer_phone();
     let job = job_for(&customer, "scheduled");
     let r = notify_sms(&json!({"job_id": job, "body": "Your dumpster arrives tomorrow 8-10am"}));
     assert_eq!(r.status, 202, "{}", r.body);
     let v = r.json();
     assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
-    assert_eq!(v["attempts"][0]["from"], env_or("QDN_COMPANY_NUMBER", ""));
+    assert_eq!(v["attempts"][0]["from"], env_or("QDN_MESSAGING_SERVICE_SID", ""));
     let m = wait_for("the text", 5, || {
         sent_to(&customer, "arrives tomorrow").into_iter().next()
     });
+    assert_eq!(m["messaging_service_sid"], env_or("QDN_MESSAGING_SERVICE_SID", ""));
+    // The stand-in's pool for the service is the company number.
     assert_eq!(m["from"], env_or("QDN_COMPANY_NUMBER", ""));
+}
+
+#[test]
+fn refusals_walk_the_backup_numbers_in_order() {
+    let customer = customer_phone();
+    let job = job_for(&customer, "scheduled");
+    standin_rule(json!({"to": customer, "status": 503, "times": 2}));
+    let r = notify_sms(&json!({"job_id": job, "body": "second backup"}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let a = r.json()["attempts"].as_array().unwrap().clone();
+    let route: Vec<(&str, &str)> = a
+        .iter()
+        .map(|x| (x["from"].as_str().unwrap(), x["status"].as_str().unwrap()))
+        .collect();
+    let (service, first, second) = (
+        env_or("QDN_MESSAGING_SERVICE_SID", ""),
+        env_or("QDN_BACKUP_NUMBER", ""),
+        env_or("QDN_BACKUP_NUMBERS", ""),
+    );
+    assert_eq!(
+        route,
+        [
+            (service.as_str(), "refused"),
+            (first.as_str(), "refused"),
+            (second.as_str(), "sent")
+        ]
+    );
+    let m = wait_for("the text from the second backup", 5, || {
+        sent_to(&customer, "second backup").into_iter().next()
+    });
+    assert_eq!(
+        (m["from"].as_str(), m["messaging_service_sid"].as_str()),
+        (Some(second.as_str()), None)
+    );
 }
 
 #[test]

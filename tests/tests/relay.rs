@@ -66,6 +66,7 @@ fn a_text_is_relayed_to_the_primary_and_an_ack_stops_the_cascade() {
         "{body}"
     );
     assert_eq!(msg["from"], env_or("QDN_COMPANY_NUMBER", ""));
+    assert_eq!(msg["messaging_service_sid"], env_or("QDN_MESSAGING_SERVICE_SID", ""));
     assert!(msg["status_callback"]
         .as_str()
         .unwrap()
@@ -283,7 +284,7 @@ fn a_refused_reply_goes_from_the_backup_number_and_if_that_fails_the_dispatcher_
     assert_eq!(reply["from"], env_or("QDN_BACKUP_NUMBER", ""));
 
     let customer = customer_phone();
-    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 2}));
+    standin_rule(json!({"to": customer, "body_contains": "by 4pm", "status": 500, "times": 3}));
     reply_to_a_new_text(&h, &customer, "There by 4pm");
     let told = wait_for("the dispatcher told", 10, || {
         sent_to(&h[0], "did NOT reach")
@@ -314,22 +315,50 @@ fn a_dispatcher_reply_goes_to_the_customer_from_the_company_number() {
 }
 
 #[test]
-fn a_customer_text_is_linked_to_their_open_job() {
+fn a_customer_text_is_linked_to_their_open_job_and_names_it() {
     use_test_roster();
     let customer = customer_phone();
+    let trailer = uid("TRr");
     let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
-        "customer_name": "Linked", "customer_phone": customer, "destination": {"lat": 53.4, "lon": -2.9}, "status": "en_route"
+        "customer_name": "Zoë Łukasz 李", "customer_phone": customer, "trailer_ids": [trailer],
+        "destination": {"lat": DEST.0, "lon": DEST.1}, "status": "en_route"
     }));
+    assert_eq!(r.status, 201, "{}", r.body);
     let job = r.json()["job_id"].as_str().unwrap().to_string();
+    let fixes: Vec<_> = (0..8)
+        .map(|i| {
+            let (lat, lon) = approach(i);
+            json!({"lat": lat, "lon": lon, "recorded_at": at(-280 + i as i64 * 40), "trailer_id": trailer})
+        })
+        .collect();
+    assert_eq!(post_fix(&job, &ingest(&job), json!({"fixes": fixes})).status, 202);
+    let eta_s = req("GET", &format!("/api/jobs/{job}/location"))
+        .bearer(&dispatch())
+        .send()
+        .json()["eta"]["seconds"]
+        .as_i64()
+        .expect("an ETA");
     let sid = message_sid();
     inbound_sms(&sid, &customer, "running late?");
-    let body = relayed_to(&handlers()[0], &customer, 10)["body"]
+    let body = relayed_to(&handlers()[0], &format!("job {job}"), 10)["body"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(body.contains(&format!("(job {job})")), "{body}");
+    let reference = reference_in(&body);
+    // The name without the letters GSM-7 lacks, so the text is not sent as UCS-2.
+    let head = format!("{reference} Zoe Lukasz (job {job}, on the way, ETA ");
+    assert!(
+        body.starts_with(&head) && body.contains(" min): running late?\n"),
+        "{body}"
+    );
+    let minutes: i64 = body[head.len()..].split(' ').next().unwrap().parse().unwrap();
+    assert!(
+        (minutes - (eta_s + 59) / 60).abs() <= 1,
+        "{minutes} min for an ETA of {eta_s} s: {body}"
+    );
+    assert!(!body.contains(&customer), "the name stands for the number: {body}");
     assert_eq!(relay_message(&sid).unwrap()["job_id"], job.as_str());
-    ack(&handlers()[0], &reference_in(&body));
+    ack(&handlers()[0], &reference);
 }
 
 #[test]
@@ -384,4 +413,40 @@ fn bad_rosters_are_refused_with_codes() {
         .bearer(&track("j"))
         .json(&json!({}))
         .expect_error(403, "forbidden_scope");
+}
+
+#[test]
+fn primary_failovers_over_the_threshold_alert_once_per_hour() {
+    let window = |t: chrono::DateTime<chrono::Utc>| format!("{}:00Z", t.format("%Y-%m-%dT%H"));
+    let first = window(chrono::Utc::now());
+    // The default ALERT_FAILOVER_THRESHOLD is 3: eight failovers of the primary exceed it twice.
+    for i in 0..8 {
+        let m = failed_over_to_the_secondary(json!({"status": 500}), &format!("failover burst {i}"));
+        ack(&handlers()[1], m["ref"].as_str().unwrap());
+    }
+    let last = window(chrono::Utc::now());
+    let failover_alerts = || {
+        standin_alerts()
+            .into_iter()
+            .filter(|a| a["kind"] == "failovers")
+            .map(|a| a["text"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    wait_for("the failover alert", 10, || {
+        Some(()).filter(|_| {
+            failover_alerts()
+                .iter()
+                .any(|t| t.contains(&last) || t.contains(&first))
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let alerts = failover_alerts();
+    for w in [&first, &last] {
+        let n = alerts.iter().filter(|t| t.contains(w.as_str())).count();
+        assert!(n <= 1, "{n} failover alerts for the hour from {w}: {alerts:?}");
+    }
+    assert!(
+        alerts.iter().all(|t| t.contains("primary tier (primary)")),
+        "{alerts:?}"
+    );
 }

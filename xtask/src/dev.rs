@@ -74,11 +74,14 @@ fn local_standin(var: &dyn Fn(&str) -> String, overrides: &mut Vec<(String, Stri
         var("TWILIO_API_KEY"),
         var("TWILIO_API_SECRET"),
     );
+    let (service, number) = (var("TWILIO_MESSAGING_SERVICE_SID"), var("TWILIO_NUMBER"));
     let account = Account {
         sid: &sid,
         token: &token,
         api_key: &key,
         api_secret: &secret,
+        // The stand-in's pool for the service is the company number.
+        messaging_service: (!service.is_empty()).then_some((service.as_str(), number.as_str())),
     };
     let s = Standin::start(port, &account, false)?;
     if var("ALERT_WEBHOOK_URL").is_empty() {

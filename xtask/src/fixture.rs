@@ -15,6 +15,11 @@ pub const TEST_JWT_SECRET: &str = "test-jwt-secret-7d1e0b9c4f2a6e8d3b5c7a9f1e3d5
 pub const TEST_CORS_ORIGIN: &str = "https://dispatch.example.com";
 pub const TEST_COMPANY_NUMBER: &str = "+15550100000";
 pub const TEST_BACKUP_NUMBER: &str = "+15550100009";
+/// `TWILIO_BACKUP_NUMBERS`: a second backup carrier (tried after `TEST_BACKUP_NUMBER`).
+pub const TEST_BACKUP_NUMBERS: &str = "+15550100008";
+/// The primary route sends through this Messaging Service; the stand-in's pool number for it
+/// is the company number.
+pub const TEST_MESSAGING_SERVICE_SID: &str = "MG0123456789abcdef0123456789abcdef";
 pub const TEST_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TEST_AUTH_TOKEN: &str = "test-twilio-auth-token-5e1f";
 
@@ -43,6 +48,7 @@ impl Fixture {
             token: TEST_AUTH_TOKEN,
             api_key: "",
             api_secret: "",
+            messaging_service: Some((TEST_MESSAGING_SERVICE_SID, TEST_COMPANY_NUMBER)),
         };
         let standin = Standin::start(free_port(), &account, true)?;
         let alerts = format!("{}/_standin/alerts", standin.base_url);
@@ -54,6 +60,8 @@ impl Fixture {
             ("CORS_ALLOWED_ORIGINS", TEST_CORS_ORIGIN),
             ("TWILIO_NUMBER", TEST_COMPANY_NUMBER),
             ("TWILIO_BACKUP_NUMBER", TEST_BACKUP_NUMBER),
+            ("TWILIO_BACKUP_NUMBERS", TEST_BACKUP_NUMBERS),
+            ("TWILIO_MESSAGING_SERVICE_SID", TEST_MESSAGING_SERVICE_SID),
             ("TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID),
             ("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN),
             ("TWILIO_API_BASE", standin.base_url.as_str()),

@@ -15,6 +15,8 @@ pub struct Account<'a> {
     pub token: &'a str,
     pub api_key: &'a str,
     pub api_secret: &'a str,
+    /// A Messaging Service SID and the pool number it sends from.
+    pub messaging_service: Option<(&'a str, &'a str)>,
 }
 
 impl Standin {
@@ -34,6 +36,9 @@ impl Standin {
         ])
         .args(["--api-key", account.api_key, "--api-secret", account.api_secret])
         .stdin(Stdio::null());
+        if let Some((sid, number)) = account.messaging_service {
+            c.args(["--messaging-service", &format!("{sid}={number}")]);
+        }
         if quiet {
             c.arg("--quiet").stdout(Stdio::null());
         }

@@ -219,6 +219,8 @@ fn test_env(fx: &Fixture) -> Vec<(&'static str, String)> {
         ("QDN_CORS_ORIGIN", TEST_CORS_ORIGIN.into()),
         ("QDN_COMPANY_NUMBER", TEST_COMPANY_NUMBER.into()),
         ("QDN_BACKUP_NUMBER", TEST_BACKUP_NUMBER.into()),
+        ("QDN_BACKUP_NUMBERS", TEST_BACKUP_NUMBERS.into()),
+        ("QDN_MESSAGING_SERVICE_SID", TEST_MESSAGING_SERVICE_SID.into()),
         ("QDN_TWILIO_BASE", fx.standin.base_url.clone()),
         ("QDN_TWILIO_ACCOUNT_SID", TEST_ACCOUNT_SID.into()),
         ("QDN_TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN.into()),

@@ -130,15 +130,18 @@ pub async fn save_progress(
     Ok(())
 }
 
-/// Failovers recorded in the last hour, across messages.
-pub async fn failovers_since(env: &Env, since: DateTime<Utc>) -> worker::Result<u32> {
+/// Failed-over attempts to `dispatcher_id` (a tier) since `since`, across messages.
+pub async fn failovers_since(env: &Env, dispatcher_id: &str, since: DateTime<Utc>) -> worker::Result<u32> {
     #[derive(Deserialize)]
     struct Row {
         n: f64,
     }
     let row: Option<Row> = db(env)?
-        .prepare("SELECT count(*) AS n FROM relay_attempts WHERE at >= ?1 AND outcome IN ('failed', 'undelivered', 'unreachable', 'no_ack')")
-        .bind(&[ms(since)])?
+        .prepare(
+            "SELECT count(*) AS n FROM relay_attempts WHERE at >= ?1 AND dispatcher_id = ?2 \
+             AND outcome IN ('failed', 'undelivered', 'unreachable', 'no_ack')",
+        )
+        .bind(&[ms(since), s(dispatcher_id)])?
         .first(None)
         .await?;
     Ok(row.map_or(0, |r| r.n as u32))

@@ -6,6 +6,7 @@ pub mod fixes;
 pub mod jobs;
 pub mod messages;
 pub mod notifications;
+pub mod opt_outs;
 pub mod revocations;
 pub mod roster;
 pub mod trailers;

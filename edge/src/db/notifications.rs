@@ -53,11 +53,13 @@ pub async fn set_status(env: &Env, sid: &str, status: DeliveryStatus, to: &str, 
 #[derive(Deserialize)]
 pub struct Notification {
     pub job_id: Option<String>,
+    /// The number (or Messaging Service SID) it was sent as.
+    pub from_phone: String,
     pub to_phone: String,
     pub body: String,
 }
 
-/// Claims the one fallback of a failed primary-number text whose send is recorded.
+/// Claims the one fallback of a failed text (not itself a fallback) whose send is recorded.
 pub async fn claim_fallback(env: &Env, sid: &str) -> worker::Result<Option<Notification>> {
     let d = db(env)?;
     let r = d
@@ -71,7 +73,7 @@ pub async fn claim_fallback(env: &Env, sid: &str) -> worker::Result<Option<Notif
     if changes(&r) != 1 {
         return Ok(None);
     }
-    d.prepare("SELECT job_id, to_phone, body FROM notifications WHERE twilio_sid = ?1")
+    d.prepare("SELECT job_id, from_phone, to_phone, body FROM notifications WHERE twilio_sid = ?1")
         .bind(&[s(sid)])?
         .first(None)
         .await

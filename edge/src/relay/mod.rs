@@ -1,5 +1,6 @@
 //! The relay's Worker side: one Durable Object per inbound message runs its cascade.
 
+pub mod context;
 pub mod object;
 
 use qdn_shared::relay::message::{DeliveryStatus, MessageKind};

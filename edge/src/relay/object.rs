@@ -23,7 +23,7 @@ use super::Op;
 /// (`cron.rs`) keeps the message's rows.
 const KEPT: chrono::Duration = chrono::Duration::days(crate::cron::AUDIT_DAYS);
 use crate::db::messages;
-use crate::twilio::Client;
+use crate::twilio::{Client, Sender};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Info {
@@ -45,6 +45,7 @@ pub struct RelayMessage {
     lock: Mutex<()>,
     /// Made once per object; `Err` says which setting is missing.
     twilio: Result<Client, String>,
+    cfg: std::rc::Rc<crate::config::Config>,
     /// Alerts decided under the lock, sent after it is released (a slow webhook must not hold
     /// up an ACK).
     alerts: RefCell<Vec<(AlertKind, String)>>,
@@ -52,12 +53,14 @@ pub struct RelayMessage {
 
 impl DurableObject for RelayMessage {
     fn new(state: State, env: Env) -> Self {
-        let twilio = Client::new(&crate::config::get(&env)).map_err(|e| format!("{e:?}"));
+        let cfg = crate::config::get(&env);
+        let twilio = Client::new(&cfg).map_err(|e| format!("{e:?}"));
         RelayMessage {
             state,
             env,
             lock: Mutex::new(()),
             twilio,
+            cfg,
             alerts: RefCell::new(Vec::new()),
         }
     }
@@ -134,8 +137,10 @@ impl RelayMessage {
             .map_err(|e| worker::Error::RustError(format!("Twilio is not configured: {e}")))
     }
 
-    fn company_number(&self) -> String {
-        crate::config::get(&self.env).company_number.clone().unwrap_or_default()
+    /// The route of every text to dispatchers: the Messaging Service when configured, else the
+    /// company number (a missing one shows as Twilio's refusal, and the cascade's alert).
+    fn sender(&self) -> Sender<'_> {
+        Sender::primary(&self.cfg).unwrap_or(Sender::From(""))
     }
 
     async fn relay(
@@ -207,11 +212,7 @@ impl RelayMessage {
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.
             Phase::Sending { to, .. } if cascade.due().is_some_and(|d| crate::clock::now() >= d) => {
-                match self
-                    .twilio()?
-                    .find_sent(to, &self.company_number(), &info.reference)
-                    .await
-                {
+                match self.twilio()?.find_sent(to, self.sender(), &info.reference).await {
                     Some(Some(sid)) => Event::Sent { sid },
                     Some(None) => Event::SendLost,
                     None => Event::LookupFailed, // Twilio unreachable: ask again later
@@ -258,15 +259,26 @@ impl RelayMessage {
             }
         }
         if cascade.failovers > failovers_before {
-            let hour_ago = crate::clock::now() - chrono::Duration::hours(1);
-            if messages::failovers_since(&self.env, hour_ago).await? > 3 {
-                crate::alerts::raise(
-                    &self.env,
-                    AlertKind::Failovers,
-                    "more than 3 relay failovers in the last hour",
-                )
-                .await;
-            }
+            self.check_failover_rate(&roster).await?;
+        }
+        Ok(())
+    }
+
+    /// Alerts, once per clock hour, when the primary tier failed over more than
+    /// `ALERT_FAILOVER_THRESHOLD` times in the last 60 minutes.
+    async fn check_failover_rate(&self, roster: &qdn_shared::relay::roster::Roster) -> worker::Result<()> {
+        let Some(primary) = roster.tiers.first() else {
+            return Ok(());
+        };
+        let threshold = crate::config::get(&self.env).alert_failover_threshold;
+        let hour_ago = crate::clock::now() - chrono::Duration::hours(1);
+        let n = messages::failovers_since(&self.env, &primary.dispatcher_id, hour_ago).await?;
+        if n > threshold {
+            let text = format!(
+                "the primary tier ({}) failed over {n} times in the last hour (threshold {threshold})",
+                primary.dispatcher_id
+            );
+            crate::alerts::raise_once_this_hour(&self.env, AlertKind::Failovers, &text).await;
         }
         Ok(())
     }
@@ -308,17 +320,22 @@ impl RelayMessage {
             crate::config::get(&self.env).public_base_url,
             info.sid
         );
-        let text = command::relayed_text(
-            &info.reference,
-            info.kind,
-            &info.from,
-            info.job_id.as_deref(),
-            &info.body,
-        );
-        match client
-            .send_sms(to, &self.company_number(), &text, Some(&callback))
-            .await
-        {
+        let job = match &info.job_id {
+            // The text goes without its context rather than not at all.
+            Some(id) => super::context::of_job(&self.env, id).await.unwrap_or_else(|e| {
+                worker::console_error!("relay: the job's context could not be read: {e}");
+                None
+            }),
+            None => None,
+        };
+        let context = job.as_ref().map(|(j, eta_min)| command::JobContext {
+            customer_name: &j.customer_name,
+            job_id: &j.job_id,
+            status: j.status,
+            eta_min: *eta_min,
+        });
+        let text = command::relayed_text(&info.reference, info.kind, &info.from, context.as_ref(), &info.body);
+        match client.send_sms(to, self.sender(), &text, Some(&callback)).await {
             SendAnswer::Sent { sid } => Event::Sent { sid },
             SendAnswer::Unreachable { code } => Event::Unreachable { code },
             SendAnswer::Failed { code } => Event::SendFailed { code },
@@ -386,10 +403,7 @@ impl RelayMessage {
                 out["to"].as_str().unwrap_or_default(),
             );
             worker::console_error!("relay: a dispatcher's reply could not be sent; telling them");
-            let _ = self
-                .twilio()?
-                .send_sms(&from, &self.company_number(), &text, None)
-                .await;
+            let _ = self.twilio()?.send_sms(&from, self.sender(), &text, None).await;
         }
         Ok(serde_json::json!({ "target": target, "result": out }))
     }
@@ -404,6 +418,6 @@ impl RelayMessage {
         } else {
             command::HELP
         };
-        let _ = client.send_sms(to, &self.company_number(), text, None).await;
+        let _ = client.send_sms(to, self.sender(), text, None).await;
     }
 }

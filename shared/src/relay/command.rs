@@ -1,6 +1,9 @@
 //! What a dispatcher's text to the company number means, and the texts that teach the syntax.
 
 use super::message::MessageKind;
+use crate::gsm7::gsm7_name;
+use crate::job::JobStatus;
+use crate::opt_out::{keyword, Keyword};
 
 /// The customer's text is cut to this many characters in the relayed SMS.
 pub const RELAYED_BODY_MAX: usize = 1200;
@@ -15,18 +18,73 @@ pub fn reply_failed(reference: &str, customer: &str) -> String {
     format!("QDN relay: your reply to #{reference} did NOT reach {customer}: Twilio refused it from every number. Please call them.")
 }
 
-/// The text a dispatcher gets for a customer's message: who, which job, what, and how to answer.
-pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job_id: Option<&str>, body: &str) -> String {
+/// A name longer than this is cut in the relayed text (it is context, not the message).
+pub const NAME_MAX: usize = 24;
+
+/// What a relayed text says of the open job of the customer who wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobContext<'a> {
+    pub customer_name: &'a str,
+    pub job_id: &'a str,
+    pub status: JobStatus,
+    /// Minutes to arrival, when the trailer is moving and has a recent fix.
+    pub eta_min: Option<u32>,
+}
+
+/// A job status in a dispatcher's shorthand.
+fn status_words(s: JobStatus) -> &'static str {
+    match s {
+        JobStatus::Scheduled => "scheduled",
+        JobStatus::EnRoute => "on the way",
+        JobStatus::AtSite => "on site",
+        JobStatus::EnRouteNext => "to next stop",
+        JobStatus::Completed => "done",
+        JobStatus::Cancelled => "cancelled",
+    }
+}
+
+/// The text a dispatcher gets for a customer's message: who, which job, what, and how to answer,
+/// e.g. `#K7Q2 Jane Smith (job J-1042, on the way, ETA 12 min): Where is my dumpster?`.
+///
+/// Short, to cost few SMS parts: everything but the customer's own words is GSM-7 (a name is
+/// folded by `gsm7_name`, the cut body ends in `...`), so a customer's GSM-7 text stays GSM-7.
+/// A STOP or START is marked: the customer no longer gets (or gets again) automatic texts.
+pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job: Option<&JobContext>, body: &str) -> String {
     let mut cut: String = body.chars().take(RELAYED_BODY_MAX).collect();
     if body.chars().count() > RELAYED_BODY_MAX {
-        cut.push('…');
+        cut.push_str("...");
     }
-    let what = match kind {
-        MessageKind::Voicemail => "Voicemail",
-        MessageKind::Sms => "SMS",
+    let who = match job {
+        Some(j) => {
+            let full = gsm7_name(j.customer_name);
+            let mut name: String = full.chars().take(NAME_MAX).collect();
+            if name.is_empty() {
+                name = from.to_string();
+            } else if full.chars().count() > NAME_MAX {
+                name.push('.');
+            }
+            let eta = match j.eta_min {
+                Some(m) if j.status.is_moving() => format!(", ETA {m} min"),
+                _ => String::new(),
+            };
+            let voicemail = if kind == MessageKind::Voicemail {
+                "Voicemail, "
+            } else {
+                ""
+            };
+            format!("{voicemail}{name} (job {}, {}{eta})", j.job_id, status_words(j.status))
+        }
+        None => match kind {
+            MessageKind::Voicemail => format!("Voicemail from {from}"),
+            MessageKind::Sms => format!("SMS from {from}"),
+        },
     };
-    let job = job_id.map(|j| format!(" (job {j})")).unwrap_or_default();
-    format!("#{reference} {what} from {from}{job}: {cut}\nReply ACK #{reference} to take it, or #{reference} <message> to answer.")
+    let mark = match (kind, keyword(body)) {
+        (MessageKind::Sms, Some(Keyword::OptOut)) => " [opted out of automatic texts]",
+        (MessageKind::Sms, Some(Keyword::OptIn)) => " [opted back in to texts]",
+        _ => "",
+    };
+    format!("#{reference} {who}{mark}: {cut}\nReply #{reference} <msg> or ACK #{reference}")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,26 +163,136 @@ mod tests {
         assert_eq!(parse("acknowledged"), Command::Unknown);
     }
 
+    fn jane(status: JobStatus, eta_min: Option<u32>) -> JobContext<'static> {
+        JobContext {
+            customer_name: "Jane Smith",
+            job_id: "J-1042",
+            status,
+            eta_min,
+        }
+    }
+
     #[test]
     fn the_relayed_text_teaches_what_parse_understands() {
         let t = relayed_text(
             "K7Q2",
             MessageKind::Sms,
             "+15550100200",
-            Some("J-1042"),
+            Some(&jane(JobStatus::EnRoute, Some(12))),
             "Where is my dumpster?",
         );
-        assert!(t.starts_with("#K7Q2 SMS from +15550100200 (job J-1042): Where is my dumpster?"));
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way, ETA 12 min): Where is my dumpster?\n"),
+            "{t}"
+        );
         let hint = t.lines().last().unwrap();
-        let ack = hint.split(" to take it").next().unwrap().trim_start_matches("Reply ");
+        let (reply, ack) = hint.trim_start_matches("Reply ").split_once(" or ").unwrap();
         assert_eq!(
             parse(ack),
             Command::Ack {
                 reference: Some("K7Q2".into())
             }
         );
+        assert_eq!(
+            parse(&reply.replace("<msg>", "on our way")),
+            Command::Reply {
+                reference: "K7Q2".into(),
+                text: "on our way".into()
+            }
+        );
         let long = relayed_text("K7Q2", MessageKind::Voicemail, "+1", None, &"x".repeat(2000));
-        assert!(long.contains("Voicemail from +1: ") && long.contains(&format!("{}…\n", "x".repeat(RELAYED_BODY_MAX))));
+        assert!(
+            long.starts_with("#K7Q2 Voicemail from +1: ")
+                && long.contains(&format!("{}...\n", "x".repeat(RELAYED_BODY_MAX)))
+        );
+    }
+
+    #[test]
+    fn the_job_context_says_what_is_known() {
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::Scheduled, Some(5))),
+            "hi",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, scheduled): hi"),
+            "no ETA unless moving: {t}"
+        );
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::EnRoute, None)),
+            "hi",
+        );
+        assert!(t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way): hi"), "{t}");
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Voicemail,
+            "+1555",
+            Some(&jane(JobStatus::AtSite, None)),
+            "call me",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Voicemail, Jane Smith (job J-1042, on site): call me"),
+            "{t}"
+        );
+        let nameless = JobContext {
+            customer_name: "李",
+            ..jane(JobStatus::AtSite, None)
+        };
+        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", Some(&nameless), "hi");
+        assert!(t.starts_with("#K7Q2 +1555 (job J-1042, on site): hi"), "{t}");
+    }
+
+    #[test]
+    fn stop_and_start_are_marked() {
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+1555",
+            Some(&jane(JobStatus::EnRoute, None)),
+            "STOP",
+        );
+        assert!(
+            t.starts_with("#K7Q2 Jane Smith (job J-1042, on the way) [opted out of automatic texts]: STOP"),
+            "{t}"
+        );
+        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "start");
+        assert!(
+            t.starts_with("#K7Q2 SMS from +1555 [opted back in to texts]: start"),
+            "{t}"
+        );
+        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "please stop calling");
+        assert!(!t.contains("opted"), "{t}");
+    }
+
+    #[test]
+    fn a_60_character_text_costs_two_parts_at_most_three_and_stays_gsm7() {
+        let body = "Where is my dumpster? The driver said 9am and it is now 10am";
+        assert_eq!(body.chars().count(), 60);
+        let t = relayed_text(
+            "K7Q2",
+            MessageKind::Sms,
+            "+15550100200",
+            Some(&jane(JobStatus::EnRoute, Some(12))),
+            body,
+        );
+        assert!(crate::gsm7::segments(&t) <= 2, "{t}");
+        let long = JobContext {
+            customer_name: "Zoë Łukasz 李 Wolfeschlegelsteinhausenbergerdorff-Maximiliana",
+            job_id: &"j".repeat(64),
+            status: JobStatus::EnRouteNext,
+            eta_min: Some(999),
+        };
+        for kind in [MessageKind::Sms, MessageKind::Voicemail] {
+            let t = relayed_text("K7Q2ABCD", kind, "+15550100200", Some(&long), body);
+            assert!(crate::gsm7::is_gsm7(&t), "a name must not make the text UCS-2: {t}");
+            assert!(crate::gsm7::segments(&t) <= 3, "{t}");
+            assert!(t.contains("Zoe Lukasz Wolfeschlegel."), "{t}");
+        }
     }
 
     proptest::proptest! {

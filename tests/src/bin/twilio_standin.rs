@@ -8,7 +8,11 @@
 //! `/_standin/alerts` takes and lists alert webhooks. Status
 //! callbacks are signed with the auth token like Twilio's.
 //!
+//! A send with `MessagingServiceSid` (the one service given by `--messaging-service`) goes out
+//! from that service's pool number and records the SID as `messaging_service_sid`.
+//!
 //! Usage: twilio_standin --port 8788 --account-sid AC.. --auth-token .. [--api-key SK.. --api-secret ..]
+//!        [--messaging-service MG..=+1..]
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -50,6 +54,8 @@ struct Config {
     api_key: Option<String>,
     api_secret: Option<String>,
     fields: HashMap<String, (String, bool)>,
+    /// `--messaging-service MG…=+1…`: a Messaging Service and the pool number it sends from.
+    messaging_service: Option<(String, String)>,
     quiet: bool,
 }
 
@@ -79,6 +85,8 @@ fn main() {
         api_key: arg("--api-key").filter(|s| !s.is_empty()),
         api_secret: arg("--api-secret").filter(|s| !s.is_empty()),
         fields,
+        messaging_service: arg("--messaging-service")
+            .and_then(|m| m.split_once('=').map(|(sid, n)| (sid.to_string(), n.to_string()))),
         quiet: args.iter().any(|a| a == "--quiet"),
     });
     let server = Arc::new(Server::http(format!("127.0.0.1:{port}")).expect("bind the stand-in's port"));
@@ -263,9 +271,19 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> An
     }
     let now = chrono::Utc::now();
     let sid = qdn_tests::twilio::message_sid();
-    let from = get("From").unwrap_or_default();
+    let service = get("MessagingServiceSid");
+    // Twilio sends a Messaging Service's text from a number of its pool.
+    let from = match &service {
+        Some(_) => config
+            .messaging_service
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default(),
+        None => get("From").unwrap_or_default(),
+    };
     let msg = json!({
         "sid": sid, "account_sid": config.account_sid, "to": to, "from": from, "body": text,
+        "messaging_service_sid": service,
         "status": "queued", "direction": "outbound-api", "num_segments": "1", "api_version": "2010-04-01",
         "date_created": now.to_rfc2822(), "uri": format!("/2010-04-01/Accounts/{}/Messages/{sid}.json", config.account_sid),
         "status_callback": get("StatusCallback"),
@@ -321,6 +339,11 @@ fn refusal(params: &[(String, String)], config: &Config) -> Option<Answer> {
     if get("From").is_none() && get("MessagingServiceSid").is_none() {
         let message = "A 'From' or 'MessagingServiceSid' parameter is required to send a message.";
         return Some(twilio_error(400, 21603, message));
+    }
+    if let Some(sid) = get("MessagingServiceSid") {
+        if config.messaging_service.as_ref().is_none_or(|(known, _)| *known != sid) {
+            return Some(twilio_error(400, 21703, "The Messaging Service does not exist."));
+        }
     }
     let text = get("Body").unwrap_or_default();
     if text.is_empty() && get("MediaUrl").is_none() && get("ContentSid").is_none() {

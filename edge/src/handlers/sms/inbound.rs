@@ -2,7 +2,8 @@
 //! SID, so Twilio's retries relay once) stores it before Twilio gets `<Response/>`: a failure
 //! there is a 5xx, which Twilio retries. A roster phone's text is a dispatcher command, anyone
 //! else's is relayed (by the object's alarm, after the answer) — a picture message with its media
-//! links (`MediaUrl{N}`), also when it has no text.
+//! links (`MediaUrl{N}`), also when it has no text; a customer's STOP/START also opts them out of /
+//! back into automatic texts.
 
 use qdn_shared::relay::command::RELAYED_BODY_MAX;
 use qdn_shared::relay::message::MessageKind;
@@ -24,6 +25,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             from: inbound.from,
         }
     } else {
+        crate::notify::on_customer_text(env, &inbound.from, &inbound.body).await?;
         Op::Relay {
             kind: MessageKind::Sms,
             // The links go in the text a dispatcher reads (Twilio's media URLs open on any
