@@ -183,6 +183,9 @@ fn schemathesis(st: &std::path::Path, base: &str) -> Result {
             "2",
             "--phases",
             "examples,coverage,fuzzing",
+            // Reproducible from the seed alone: no examples replayed from earlier runs.
+            "--generation-database",
+            "none",
         ])
         .args([
             "-c",

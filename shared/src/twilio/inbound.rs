@@ -116,7 +116,7 @@ impl Inbound {
 
     /// [`relay_text`](Self::relay_text) in at most `max` characters (what the relayed SMS has
     /// room for): the links are what a dispatcher cannot get otherwise, so the text is cut
-    /// first (ending in `…`); links that still do not fit are counted, never cut in half.
+    /// first (ending in `...`); links that still do not fit are counted, never cut in half.
     pub fn relay_text_within(&self, max: usize) -> String {
         let full = self.relay_text();
         if full.chars().count() <= max {
@@ -148,13 +148,14 @@ impl Inbound {
             n => max.saturating_sub(n + 1),
         };
         let text = self.body.trim();
-        let mut out = if text.is_empty() || room < 2 {
+        // The cut is marked with "..." (GSM-7), not "…", which would make the whole SMS UCS-2.
+        let mut out = if text.is_empty() || room < 4 {
             String::new()
         } else if text.chars().count() <= room {
             text.to_string()
         } else {
-            let mut cut: String = text.chars().take(room - 1).collect();
-            cut.push('…');
+            let mut cut: String = text.chars().take(room - 3).collect();
+            cut.push_str("...");
             cut
         };
         if !out.is_empty() && !tail.is_empty() {
@@ -225,12 +226,12 @@ mod tests {
         let m = Inbound::from_params(&p).unwrap();
         let t = m.relay_text_within(1200);
         assert_eq!(t.chars().count(), 1200);
-        assert!(t.ends_with(&format!("…\n[image/jpeg] {MEDIA}")), "{t}");
+        assert!(t.ends_with(&format!("...\n[image/jpeg] {MEDIA}")), "{t}");
         // A long text without media is only cut.
         let mut p = parse_form(b"MessageSid=SM1&From=%2B14155552671&NumMedia=0");
         p.push(("Body".into(), long));
         let t = Inbound::from_params(&p).unwrap().relay_text_within(1200);
-        assert_eq!((t.chars().count(), t.ends_with("w…")), (1200, true));
+        assert_eq!((t.chars().count(), t.ends_with("w...")), (1200, true));
         // A short message is left alone.
         let short = Inbound::from_params(&picture_only()).unwrap();
         assert_eq!(short.relay_text_within(1200), short.relay_text());
