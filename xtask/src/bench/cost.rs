@@ -268,7 +268,7 @@ impl Cost {
                 self.cron_runs.requests
             ),
             format!(
-                "D1 time per fix (local, meta.duration): {:.3} ms every 5 s, {:.3} ms in a backlog",
+                "D1 time per fix (local meta.duration, whole ms per statement, so a rough mean): {:.3} ms every 5 s, {:.3} ms in a backlog",
                 self.every_5s.insert.d1_ms / self.every_5s.fixes,
                 self.backlog.insert.d1_ms / self.backlog.fixes
             ),
