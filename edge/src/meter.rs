@@ -17,13 +17,14 @@ use wasm_bindgen::JsCast;
 use worker::{D1Database, Env, Request, Response};
 
 #[wasm_bindgen(inline_js = r#"
-const m = { isolate: "", requests: 0, statements: 0, rowsRead: 0, rowsWritten: 0, d1Ms: 0 };
+const m = { isolate: "", requests: 0, statements: 0, rowsRead: 0, rowsWritten: 0, d1Ms: 0, dbBytes: 0 };
 function rec(r) {
   const meta = (r && r.meta) || {};
   m.statements += 1;
   m.rowsRead += meta.rows_read || 0;
   m.rowsWritten += meta.rows_written || 0;
   m.d1Ms += meta.duration || 0;
+  if (meta.size_after) m.dbBytes = meta.size_after;
   return r;
 }
 class Stmt {
@@ -59,7 +60,7 @@ export function meter_request() {
   if (!m.isolate) m.isolate = Math.random().toString(36).slice(2, 10);
   m.requests += 1;
 }
-export function meter_totals() { return [m.requests, m.statements, m.rowsRead, m.rowsWritten, m.d1Ms]; }
+export function meter_totals() { return [m.requests, m.statements, m.rowsRead, m.rowsWritten, m.d1Ms, m.dbBytes]; }
 export function meter_isolate() { return m.isolate; }
 "#)]
 extern "C" {
@@ -72,7 +73,7 @@ extern "C" {
 thread_local! {
     static ON: OnceCell<bool> = const { OnceCell::new() };
     /// The totals when the current request began: its own share is the difference.
-    static AT_START: Cell<[f64; 5]> = const { Cell::new([0.0; 5]) };
+    static AT_START: Cell<[f64; 6]> = const { Cell::new([0.0; 6]) };
 }
 
 /// Whether this isolate meters (`QDN_METER=1`); read once, vars do not change.
@@ -85,7 +86,7 @@ pub fn wrap(db: D1Database) -> D1Database {
     D1Database::unchecked_from_js(meter_wrap(db.into()))
 }
 
-fn totals() -> [f64; 5] {
+fn totals() -> [f64; 6] {
     let t = meter_totals();
     std::array::from_fn(|i| t.get(i).copied().unwrap_or(0.0))
 }
@@ -97,13 +98,14 @@ pub fn begin() {
 }
 
 /// `Qdn-Meter: isolate=…; requests=…; statements=…; rows_read=…; rows_written=…; d1_ms=…;
-/// req_statements=…; req_rows_read=…; req_rows_written=…`.
+/// db_bytes=…; req_statements=…; req_rows_read=…; req_rows_written=…` (`db_bytes`: the
+/// database's size after the last statement, D1's `size_after`).
 pub fn stamp(resp: &mut Response) {
-    let [requests, statements, read, written, ms] = totals();
-    let [_, s0, r0, w0, _] = AT_START.with(Cell::get);
+    let [requests, statements, read, written, ms, bytes] = totals();
+    let [_, s0, r0, w0, _, _] = AT_START.with(Cell::get);
     let value = format!(
         "isolate={}; requests={requests}; statements={statements}; rows_read={read}; rows_written={written}; \
-         d1_ms={ms}; req_statements={}; req_rows_read={}; req_rows_written={}",
+         d1_ms={ms}; db_bytes={bytes}; req_statements={}; req_rows_read={}; req_rows_written={}",
         meter_isolate(),
         statements - s0,
         read - r0,

@@ -38,6 +38,7 @@ struct Meter {
     rows_read: f64,
     rows_written: f64,
     d1_ms: f64,
+    db_bytes: f64,
     req_statements: f64,
     req_rows_read: f64,
     req_rows_written: f64,
@@ -56,6 +57,7 @@ impl Meter {
                 "rows_read" => m.rows_read = n()?,
                 "rows_written" => m.rows_written = n()?,
                 "d1_ms" => m.d1_ms = n()?,
+                "db_bytes" => m.db_bytes = n()?,
                 "req_statements" => m.req_statements = n()?,
                 "req_rows_read" => m.req_rows_read = n()?,
                 "req_rows_written" => m.req_rows_written = n()?,
@@ -73,14 +75,17 @@ struct Tally {
     rows_read: f64,
     rows_written: f64,
     d1_ms: f64,
+    /// How much the database grew (D1's `size_after`, whole pages).
+    db_bytes: f64,
 }
 
 impl Tally {
-    fn add(&mut self, m: &Meter, d1_ms: f64) {
+    fn add(&mut self, a: &Answer) {
         self.requests += 1.0;
-        self.rows_read += m.req_rows_read;
-        self.rows_written += m.req_rows_written;
-        self.d1_ms += d1_ms;
+        self.rows_read += a.meter.req_rows_read;
+        self.rows_written += a.meter.req_rows_written;
+        self.d1_ms += a.d1_ms;
+        self.db_bytes += a.db_bytes;
     }
 }
 
@@ -99,6 +104,8 @@ struct Answer {
     meter: Meter,
     /// D1's own time for this request's statements, in ms.
     d1_ms: f64,
+    /// How much the database grew during this request.
+    db_bytes: f64,
 }
 
 impl Client {
@@ -134,7 +141,7 @@ impl Client {
         let etag = resp.header("ETag").map(str::to_string);
         let text = resp.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let d1_ms = match &self.last {
+        let (d1_ms, db_bytes) = match &self.last {
             Some(prev) => {
                 let chained = meter.isolate == prev.isolate
                     && meter.requests == prev.requests + 1.0
@@ -147,9 +154,14 @@ impl Client {
                          (another isolate, or statements outside the bench's requests)"
                     ));
                 }
-                meter.d1_ms - prev.d1_ms
+                let grew = if prev.db_bytes > 0.0 && meter.db_bytes > 0.0 {
+                    meter.db_bytes - prev.db_bytes
+                } else {
+                    0.0
+                };
+                (meter.d1_ms - prev.d1_ms, grew)
             }
-            None => 0.0,
+            None => (0.0, 0.0),
         };
         self.last = Some(meter.clone());
         self.checked += 1;
@@ -159,6 +171,7 @@ impl Client {
             etag,
             meter,
             d1_ms,
+            db_bytes,
         })
     }
 
@@ -268,6 +281,11 @@ impl Cost {
                 self.cron_runs.requests
             ),
             format!(
+                "D1 bytes stored per fix: {:.0} (every 5 s), {:.0} (a backlog)",
+                self.every_5s.insert.db_bytes / self.every_5s.fixes,
+                self.backlog.insert.db_bytes / self.backlog.fixes
+            ),
+            format!(
                 "D1 time per fix (local meta.duration, whole ms per statement, so a rough mean): {:.3} ms every 5 s, {:.3} ms in a backlog",
                 self.every_5s.insert.d1_ms / self.every_5s.fixes,
                 self.backlog.insert.d1_ms / self.backlog.fixes
@@ -330,7 +348,7 @@ pub fn measure(base: &str) -> Result<Cost> {
             202,
         )?;
         every_5s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
-        every_5s.insert.add(&a.meter, a.d1_ms);
+        every_5s.insert.add(&a);
         if (i + 1) % polls_every == 0 {
             let v = c.call(
                 "GET",
@@ -365,7 +383,7 @@ pub fn measure(base: &str) -> Result<Cost> {
             202,
         )?;
         every_30s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
-        every_30s.insert.add(&a.meter, a.d1_ms);
+        every_30s.insert.add(&a);
     }
 
     step("cost: a tracker's 500-fix backlog (every 5 s), then the same batch re-sent");
@@ -389,7 +407,7 @@ pub fn measure(base: &str) -> Result<Cost> {
         202,
     )?;
     backlog.fixes = a.body["accepted"].as_f64().unwrap_or(0.0);
-    backlog.insert.add(&a.meter, a.d1_ms);
+    backlog.insert.add(&a);
     let again = c.expect(
         "POST",
         &format!("/api/jobs/{idb}/location"),
@@ -401,7 +419,7 @@ pub fn measure(base: &str) -> Result<Cost> {
         return Err(format!("the re-sent batch was not all duplicates: {}", again.body));
     }
     let mut resend = Tally::default();
-    resend.add(&again.meter, again.d1_ms);
+    resend.add(&again);
 
     step("cost: OsmAnd fixes (device → trailer → job look-ups)");
     let (_, _, _) = job(&mut c, "TO")?;
@@ -423,7 +441,7 @@ pub fn measure(base: &str) -> Result<Cost> {
             None,
             200,
         )?;
-        osmand.add(&a.meter, a.d1_ms);
+        osmand.add(&a);
     }
 
     step("cost: the cron every 10 min until those fixes are 7 days old and gone");
@@ -447,8 +465,8 @@ pub fn measure(base: &str) -> Result<Cost> {
                 None,
                 200,
             )?;
-            tracked.retention.add(&a.meter, a.d1_ms);
-            cron_runs.add(&a.meter, a.d1_ms);
+            tracked.retention.add(&a);
+            cron_runs.add(&a);
             at += CRON_S;
         }
     }
