@@ -32,36 +32,37 @@ const BUCKET_MS: i64 = 3_600_000;
 /// received_at - recorded_at]` (ms).
 type Stored = (i64, f64, f64, Option<f64>, Option<f64>, Option<f64>, i64);
 
-/// The count of the incoming fixes (`excluded`) whose instants the bucket does not hold yet.
-const FRESH: &str = "(SELECT COUNT(*) FROM json_each(excluded.fixes) \
-     WHERE value ->> 0 NOT IN (SELECT value ->> 0 FROM json_each(fix_buckets.fixes)))";
-
 /// Upserts one bucket per `[trailer_id, bucket_start, [fix, ...]]` of `?2`. When every incoming
-/// fix is newer than the bucket's newest (a tracker's next fix), the arrays are joined as text;
-/// otherwise (late, out-of-order or re-sent fixes) only the instants not held yet are added.
-/// A post whose fixes are all held writes nothing. `last_change` comes back per bucket.
-fn upsert_sql() -> String {
-    format!(
-        "INSERT INTO fix_buckets (job_id, trailer_id, bucket_start, n, first_at, last_at, last_change, fixes) \
-         SELECT ?1, value ->> 0, value ->> 1, json_array_length(value, '$[2]'), value ->> '$[2][0][0]', \
-                value ->> '$[2][#-1][0]', json_array_length(value, '$[2]'), value ->> 2 \
-         FROM json_each(?2) WHERE true \
-         ON CONFLICT DO UPDATE SET \
-           fixes = CASE WHEN excluded.first_at > last_at \
-             THEN substr(fixes, 1, length(fixes) - 1) || ',' || substr(excluded.fixes, 2) \
-             ELSE (SELECT json_group_array(json(v)) FROM ( \
-               SELECT value AS v FROM json_each(fix_buckets.fixes) \
+/// fix is newer than the bucket's newest (a tracker's next fix, a fresh backlog), the arrays are
+/// joined as text. Otherwise (late, out-of-order or re-sent fixes) both arrays are grouped by
+/// instant, the stored copy winning (`MIN(src)` picks its row's `v`): one sort of both, never a
+/// lookup per fix. A post whose instants are all held writes nothing (the `WHERE`).
+/// `last_change` comes back per bucket. (The merge's `FROM` is empty when the join applies:
+/// its `WHERE` depends on the outer row only, so SQLite tests it once, before reading any array.)
+const UPSERT: &str =
+    "INSERT INTO fix_buckets (job_id, trailer_id, bucket_start, n, first_at, last_at, last_change, fixes) \
+     SELECT ?1, value ->> 0, value ->> 1, json_array_length(value, '$[2]'), value ->> '$[2][0][0]', \
+            value ->> '$[2][#-1][0]', json_array_length(value, '$[2]'), value ->> 2 \
+     FROM json_each(?2) WHERE true \
+     ON CONFLICT DO UPDATE SET (fixes, n, first_at, last_at, last_change) = ( \
+       SELECT CASE WHEN excluded.first_at > fix_buckets.last_at \
+                THEN substr(fix_buckets.fixes, 1, length(fix_buckets.fixes) - 1) || ',' || substr(excluded.fixes, 2) \
+                ELSE json_group_array(json(v)) END, \
+              CASE WHEN excluded.first_at > fix_buckets.last_at THEN fix_buckets.n + excluded.n ELSE COUNT(*) END, \
+              min(fix_buckets.first_at, excluded.first_at), \
+              max(fix_buckets.last_at, excluded.last_at), \
+              CASE WHEN excluded.first_at > fix_buckets.last_at THEN excluded.n ELSE COUNT(*) - fix_buckets.n END \
+       FROM (SELECT v, MIN(src) FROM ( \
+               SELECT value ->> 0 AS t, value AS v, 0 AS src FROM json_each(fix_buckets.fixes) \
+                 WHERE excluded.first_at <= fix_buckets.last_at \
                UNION ALL \
-               SELECT value FROM json_each(excluded.fixes) \
-                 WHERE value ->> 0 NOT IN (SELECT value ->> 0 FROM json_each(fix_buckets.fixes)))) END, \
-           last_change = CASE WHEN excluded.first_at > last_at THEN excluded.n ELSE {FRESH} END, \
-           n = n + CASE WHEN excluded.first_at > last_at THEN excluded.n ELSE {FRESH} END, \
-           first_at = min(first_at, excluded.first_at), \
-           last_at = max(last_at, excluded.last_at) \
-         WHERE excluded.first_at > last_at OR {FRESH} > 0 \
-         RETURNING last_change"
-    )
-}
+               SELECT value ->> 0, value, 1 FROM json_each(excluded.fixes) \
+                 WHERE excluded.first_at <= fix_buckets.last_at) \
+             GROUP BY t)) \
+     WHERE excluded.first_at > last_at \
+        OR (SELECT COUNT(*) FROM (SELECT value ->> 0 FROM json_each(fix_buckets.fixes) \
+                                  UNION SELECT value ->> 0 FROM json_each(excluded.fixes))) > n \
+     RETURNING last_change";
 
 #[derive(Deserialize)]
 struct Change {
@@ -99,7 +100,7 @@ pub async fn insert(env: &Env, job_id: &str, fixes: &[Fix], received_at: DateTim
         .collect();
     let groups = serde_json::to_string(&groups).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let changes: Vec<Change> = db(env)?
-        .prepare(upsert_sql())
+        .prepare(UPSERT)
         .bind(&[s(job_id), JsValue::from_str(&groups)])?
         .all()
         .await?
