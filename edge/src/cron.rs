@@ -20,7 +20,11 @@ pub struct Report {
 }
 
 pub async fn run(env: &Env) -> worker::Result<Report> {
-    let now = crate::clock::now();
+    run_at(env, crate::clock::now()).await
+}
+
+/// The work as if it were `now` (the bench ages its fixes this way, see `meter::now_override`).
+pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Result<Report> {
     let deleted = crate::db::fixes::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
     let devices = crate::db::devices::delete_older_than(env, now - qdn_shared::fix::MAX_AGE).await?;
     let audit_cutoff = now - chrono::Duration::days(AUDIT_DAYS);

@@ -15,6 +15,7 @@ mod http;
 mod ids;
 mod links;
 mod local_time;
+mod meter;
 mod notify;
 mod rate_limit;
 mod relay;
@@ -28,7 +29,13 @@ use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, Sc
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    Ok(router::handle(req, &env, &ctx).await)
+    if !meter::on(&env) {
+        return Ok(router::handle(req, &env, &ctx).await);
+    }
+    meter::begin();
+    let mut resp = router::handle(req, &env, &ctx).await;
+    meter::stamp(&mut resp);
+    Ok(resp)
 }
 
 #[event(scheduled)]

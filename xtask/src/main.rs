@@ -2,7 +2,8 @@
 //!
 //! - `dev`   set up, build, seed demo data and serve on 127.0.0.1:$PORT (default 8787)
 //! - `test`  fmt, clippy, unit tests, builds, then HTTP and browser tests on a fresh stack
-//! - `bench` figures for speed and size against a fresh release stack (never fails on a target)
+//! - `bench` figures for speed, size and cost against fresh release stacks (never fails on a
+//!   target); `bench cost` only the cost figures
 //! - `build` install what is missing and build the page and the Worker (release)
 //! - `setup` only install what is missing
 
@@ -24,7 +25,7 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(),
         Some("test") => test::run(&args[1..]),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("build") => tools::ensure().and_then(|t| build::all(&t)),
         Some("setup") => tools::ensure().map(|_| ()),
         _ => {

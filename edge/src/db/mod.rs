@@ -16,7 +16,12 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
 pub fn db(env: &Env) -> worker::Result<D1Database> {
-    env.d1("DB")
+    let d = env.d1("DB")?;
+    Ok(if crate::meter::on(env) {
+        crate::meter::wrap(d)
+    } else {
+        d
+    })
 }
 
 /// Binds text.

@@ -9,6 +9,9 @@ use crate::error::AppResult;
 
 pub async fn post(req: &Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    let report = crate::cron::run(env).await?;
+    let report = match crate::meter::now_override(req, env) {
+        Some(now) => crate::cron::run_at(env, now).await?,
+        None => crate::cron::run(env).await?,
+    };
     Ok(crate::http::json(200, &report))
 }

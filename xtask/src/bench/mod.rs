@@ -2,6 +2,7 @@
 //! Throughputs are also given as a ratio to `GET /healthz` measured in the same run, because
 //! the machines are shared and absolute numbers drift. Never fails on a missed target.
 
+mod cost;
 mod figures;
 mod load;
 
@@ -21,10 +22,20 @@ use load::{ensure_wrk, post_script, wrk, Spread, Wrk};
 /// How long each load runs, in seconds.
 const SECS: u32 = 8;
 
-pub fn run() -> Result {
+/// `cargo xtask bench [cost]`: everything, or only the cost figures (no load, a few minutes less).
+pub fn run(args: &[String]) -> Result {
     let tools = crate::tools::ensure()?;
-    ensure_wrk()?;
+    let only_cost = args.first().is_some_and(|a| a == "cost");
+    if !only_cost {
+        ensure_wrk()?;
+    }
     crate::build::all(&tools)?;
+    let cost = measure_cost(&tools)?;
+    if only_cost {
+        print_table(&[rows_written_per_fix(&cost)]);
+        print_cost(&cost);
+        return Ok(());
+    }
     let m = measure_release_stack(&tools)?;
     let devtools = single_fix_with_devtools(&tools)?;
     let baseline = (m.health[0].rps + m.health[1].rps) / 2.0;
@@ -39,11 +50,29 @@ pub fn run() -> Result {
         batch_ingest(&m.batch),
         scattered_ingest(&m.scattered),
         sms_to_first_send(m.sms_ms),
+        rows_written_per_fix(&cost),
     ];
     rows.extend(eta(&m.eta));
     rows.extend(arrival()?);
     print_table(&rows);
+    print_cost(&cost);
     Ok(())
+}
+
+/// The cost figures, on a stack of their own: metering (`QDN_METER=1`) stays out of the speed
+/// figures' stack.
+fn measure_cost(tools: &crate::tools::Tools) -> Result<cost::Cost> {
+    let mut fx = Fixture::new(tools, "bench-cost")?;
+    fx.vars.push(("QDN_METER".into(), "1".into()));
+    let _stack = fx.start(tools)?;
+    cost::measure(&fx.base)
+}
+
+fn print_cost(cost: &cost::Cost) {
+    println!("\nWhat it costs (D1's own rows_read/rows_written, summed by the Worker; see COST.md):\n");
+    for line in cost.lines() {
+        println!("{line}");
+    }
 }
 
 /// What the release stack measured.
