@@ -50,3 +50,30 @@ fn a_text_whose_storing_failed_is_relayed_once_after_twilio_retries() {
         &reference_in(sent_to(&h[0], &customer)[0]["body"].as_str().unwrap()),
     );
 }
+
+#[test]
+fn a_d1_failure_during_the_ack_wait_is_retried_and_the_cascade_moves_on() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    let sid = message_sid();
+    // Honoured only by the test stack: the alarm that ends the ACK wait fails twice, as a D1
+    // outage would make it; the runtime retries a failed alarm.
+    let params = [
+        ("MessageSid", sid.as_str()),
+        ("From", customer.as_str()),
+        ("To", "+15550100000"),
+        ("Body", "Anyone?"),
+        ("QdnTestFault", "ack_wait_alarm"),
+    ];
+    assert_eq!(twilio_post("/sms/inbound", &params).status, 200);
+    wait_for("the primary's text", 10, || {
+        sent_to(&h[0], &customer).into_iter().next()
+    });
+    // No ACK: once the retried alarm gets through, the secondary is texted.
+    let text = wait_for("the secondary's text after the failed alarms", 60, || {
+        sent_to(&h[1], &customer).into_iter().next()
+    });
+    ack(&h[1], &reference_in(text["body"].as_str().unwrap()));
+    assert_eq!(sent_to(&h[0], &customer).len(), 1, "the primary was texted again");
+}

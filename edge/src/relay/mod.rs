@@ -19,10 +19,9 @@ pub enum Op {
         /// An MMS's media URLs (their links are also in `body`).
         #[serde(default)]
         media: Vec<String>,
-        /// A test-only fault: fail after the D1 record, before the object's storage (honoured
-        /// only when `QDN_TEST_FAULTS` is set, as in the test stack).
+        /// A fault to inject, honoured only when `QDN_TEST_FAULTS` is set (the test stack).
         #[serde(default)]
-        fail_before_store: bool,
+        fault: Option<TestFault>,
     },
     /// A dispatcher's text: run it once, however often Twilio delivers it.
     Command {
@@ -41,6 +40,26 @@ pub enum Op {
         status: DeliveryStatus,
         code: Option<u32>,
     },
+}
+
+/// Faults the test stack injects to show that nothing is lost when storage fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestFault {
+    /// Storing the message fails after its D1 record, before the object's own storage.
+    Storage,
+    /// The alarm at the end of the ACK wait fails twice, as a D1 outage would make it.
+    AckWaitAlarm,
+}
+
+impl TestFault {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "storage" => Some(TestFault::Storage),
+            "ack_wait_alarm" => Some(TestFault::AckWaitAlarm),
+            _ => None,
+        }
+    }
 }
 
 /// Hands `op` to the object named `name` (an inbound MessageSid or RecordingSid).

@@ -17,7 +17,10 @@ use qdn_shared::twilio::SendAnswer;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
-use super::Op;
+use super::{Op, TestFault};
+
+/// How many more ACK-wait alarms the test stack's injected fault fails.
+const ACK_WAIT_FAULTS: &str = "test_ack_wait_faults";
 
 /// How long an object keeps its storage once its message is settled: as long as the audit log
 /// (`cron.rs`) keeps the message's rows.
@@ -74,8 +77,8 @@ impl DurableObject for RelayMessage {
                 from,
                 body,
                 media,
-                fail_before_store,
-            } => self.relay(kind, from, body, media, fail_before_store, &req).await,
+                fault,
+            } => self.relay(kind, from, body, media, fault, &req).await,
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -124,6 +127,19 @@ impl RelayMessage {
         Ok(info.zip(cascade))
     }
 
+    /// The test stack's D1 outage during the ACK wait: the alarm fails, so the runtime retries it.
+    async fn injected_ack_wait_fault(&self) -> worker::Result<()> {
+        let storage = self.state.storage();
+        let left: u32 = storage.get(ACK_WAIT_FAULTS).await?.unwrap_or(0);
+        if left == 0 {
+            return Ok(());
+        }
+        storage.put(ACK_WAIT_FAULTS, left - 1).await?;
+        Err(worker::Error::RustError(
+            "injected D1 failure during the ACK wait (QDN_TEST_FAULTS)".into(),
+        ))
+    }
+
     async fn raise_alerts(&self) {
         let pending = std::mem::take(&mut *self.alerts.borrow_mut());
         for (kind, text) in pending {
@@ -149,7 +165,7 @@ impl RelayMessage {
         from: String,
         body: String,
         media: Vec<String>,
-        fail_before_store: bool,
+        fault: Option<TestFault>,
         req: &Request,
     ) -> worker::Result<serde_json::Value> {
         if self.load().await?.is_some() {
@@ -178,12 +194,16 @@ impl RelayMessage {
             job_id,
             media,
         };
-        if fail_before_store && crate::config::get(&self.env).test_faults {
+        let fault = fault.filter(|_| crate::config::get(&self.env).test_faults);
+        if fault == Some(TestFault::Storage) {
             return Err(worker::Error::RustError(
                 "injected storage fault (QDN_TEST_FAULTS)".into(),
             ));
         }
         let storage = self.state.storage();
+        if fault == Some(TestFault::AckWaitAlarm) {
+            storage.put(ACK_WAIT_FAULTS, 2u32).await?;
+        }
         storage.put("info", &info).await?;
         storage.put("cascade", &Cascade::default()).await?;
         // Stored: Twilio may have its 200 now. The cascade starts from the alarm, so a send
@@ -208,6 +228,9 @@ impl RelayMessage {
         };
         if cascade.state() != MessageState::Open {
             return self.state.storage().delete_all().await;
+        }
+        if matches!(cascade.phase, Phase::AwaitingAck { .. }) {
+            self.injected_ack_wait_fault().await?;
         }
         let event = match &cascade.phase {
             // The outcome of a send was lost (a restart): ask Twilio before sending again.

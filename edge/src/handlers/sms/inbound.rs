@@ -11,7 +11,7 @@ use qdn_shared::twilio::Inbound;
 use worker::{Env, Request};
 
 use crate::error::AppResult;
-use crate::relay::{self, Op};
+use crate::relay::{self, Op, TestFault};
 use crate::twilio::{param, twiml, verified_form};
 
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
@@ -33,7 +33,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             body: inbound.relay_text_within(RELAYED_BODY_MAX),
             media: inbound.media_urls().into_iter().map(str::to_string).collect(),
             from: inbound.from,
-            fail_before_store: param(&params, "QdnTestFault") == Some("storage"),
+            fault: param(&params, "QdnTestFault").and_then(TestFault::parse),
         }
     };
     relay::tell(env, &sid, &op).await?;

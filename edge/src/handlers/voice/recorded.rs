@@ -27,7 +27,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         from,
         body: url,
         media: Vec::new(),
-        fail_before_store: false,
+        fault: None,
     };
     relay::tell(env, &recording, &op).await?;
     Ok(twiml(
