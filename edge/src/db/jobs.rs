@@ -20,6 +20,19 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Job {
+    /// What the customer's location view needs of the job.
+    pub fn facts(&self) -> qdn_shared::view::JobFacts {
+        qdn_shared::view::JobFacts {
+            job_id: self.job_id.clone(),
+            status: self.status,
+            trailer_count: self.trailer_ids.len() as u32,
+            destination: self.destination.clone(),
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Row {
     job_id: String,

@@ -1,7 +1,7 @@
 //! What a relayed text says of the writer's open job: name, job id, status, ETA. Read at each
 //! send, so a later tier sees the job as it is then.
 
-use qdn_shared::view::{self, JobFacts};
+use qdn_shared::view;
 use worker::Env;
 
 use crate::db::jobs::Job;
@@ -12,14 +12,7 @@ pub async fn of_job(env: &Env, job_id: &str) -> worker::Result<Option<(Job, Opti
         return Ok(None);
     };
     let fixes = crate::db::fixes::recent(env, job_id).await?;
-    let facts = JobFacts {
-        job_id: job.job_id.clone(),
-        status: job.status,
-        trailer_count: job.trailer_ids.len() as u32,
-        destination: job.destination.clone(),
-        updated_at: job.updated_at,
-    };
-    let eta = view::location_view(&facts, fixes, None).eta.map(|e| {
+    let eta = view::location_view(&job.facts(), fixes, None).eta.map(|e| {
         let s = (e.arrive_at - crate::clock::now()).num_seconds().max(0);
         // Rounded up: "ETA 0 min" would read as "here", which the dispatcher cannot check.
         ((s + 59) / 60).max(1) as u32

@@ -316,35 +316,79 @@ pub fn measure(base: &str) -> Result<Cost> {
     };
     let dispatch = mint(TEST_JWT_SECRET, Scope::Dispatch, None, 3600);
     let now = Utc::now();
-    let job = |c: &mut Client, trailer: &str| -> Result<(String, String, String)> {
-        let body = json!({"customer_name": "Cost", "customer_phone": "+15550102222", "destination": {"lat": 53.43, "lon": -2.96}, "status": "en_route", "trailer_ids": [trailer]});
-        let a = c.expect("POST", "/api/jobs", Some(&dispatch), Some(&body), 201)?;
-        let id = a.body["job_id"].as_str().unwrap_or_default().to_string();
-        let track = a.body["track_token"].as_str().unwrap_or_default().to_string();
-        let ingest = mint(TEST_JWT_SECRET, Scope::Ingest, Some(&id), 3600);
-        Ok((id, track, ingest))
-    };
+    let (start_5s, start_30s, start_backlog) = (
+        now - Duration::days(6),
+        now - Duration::days(5),
+        now - Duration::days(4),
+    );
+    let (mut every_5s, track, views) = tracker_watched(&mut c, &dispatch, start_5s)?;
+    let mut every_30s = tracker_every_30s(&mut c, &dispatch, start_30s)?;
+    let (mut backlog, resend) = backlog_then_resent(&mut c, &dispatch, start_backlog)?;
+    let osmand = osmand_fixes(&mut c, &dispatch, now - Duration::days(3))?;
+    step("cost: the cron every 10 min until those fixes are 7 days old and gone");
+    let mut cron_runs = Tally::default();
+    for (start, hours, tracked) in [
+        (start_5s, HOURS, &mut every_5s),
+        (start_30s, HOURS, &mut every_30s),
+        (start_backlog, 1, &mut backlog),
+    ] {
+        age_out(&mut c, &dispatch, start, hours, tracked, &mut cron_runs)?;
+    }
+    // Retention must really have deleted them: run as of now, the view is empty.
+    let gone = c.expect("GET", &format!("/api/jobs/{track}/location"), None, None, 200)?;
+    if !gone.body["position"].is_null() {
+        return Err(format!("fixes were left after retention: {}", gone.body));
+    }
+    let checked = c.checked;
+    Ok(Cost {
+        every_5s,
+        every_30s,
+        backlog,
+        resend,
+        views,
+        page_loads: 1.0,
+        osmand,
+        cron_runs,
+        checked,
+    })
+}
 
-    step("cost: a tracker every 5 s for 2 h, its customer watching");
-    let start_5s = now - Duration::days(6);
-    let (id, track, ingest) = job(&mut c, "T5")?;
-    let mut every_5s = Tracked {
-        name: "a tracker every 5 s",
+/// A new en-route job for `trailer`: its id, track token and an ingest token.
+fn cost_job(c: &mut Client, dispatch: &str, trailer: &str) -> Result<(String, String, String)> {
+    let body = json!({"customer_name": "Cost", "customer_phone": "+15550102222", "destination": {"lat": 53.43, "lon": -2.96}, "status": "en_route", "trailer_ids": [trailer]});
+    let a = c.expect("POST", "/api/jobs", Some(dispatch), Some(&body), 201)?;
+    let id = a.body["job_id"].as_str().unwrap_or_default().to_string();
+    let track = a.body["track_token"].as_str().unwrap_or_default().to_string();
+    let ingest = mint(TEST_JWT_SECRET, Scope::Ingest, Some(&id), 3600);
+    Ok((id, track, ingest))
+}
+
+fn tracked(name: &'static str) -> Tracked {
+    Tracked {
+        name,
         fixes: 0.0,
         insert: Tally::default(),
         retention: Tally::default(),
-    };
+    }
+}
+
+/// A tracker every 5 s for the hours measured, its customer's page polling: the tracker's
+/// tally, the track token, and the rows each poll read.
+fn tracker_watched(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Result<(Tracked, String, Vec<f64>)> {
+    step("cost: a tracker every 5 s for 2 h, its customer watching");
+    let (id, track, ingest) = cost_job(c, dispatch, "T5")?;
+    let mut every_5s = tracked("a tracker every 5 s");
     c.expect("GET", &format!("/track?job_id={track}"), None, None, 200)?;
-    let page_loads = 1.0;
     let mut views = Vec::new();
     let mut etag: Option<String> = None;
     let polls_every = PAGE_POLL_S / 5;
     for i in 0..HOURS * 3600 / 5 {
+        let fix = fix("T5", start + Duration::seconds(i * 5), i);
         let a = c.expect(
             "POST",
             &format!("/api/jobs/{id}/location"),
             Some(&ingest),
-            Some(&fix("T5", start_5s + Duration::seconds(i * 5), i)),
+            Some(&fix),
             202,
         )?;
         every_5s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
@@ -364,127 +408,83 @@ pub fn measure(base: &str) -> Result<Cost> {
             views.push(v.meter.req_rows_read);
         }
     }
+    Ok((every_5s, track, views))
+}
 
+fn tracker_every_30s(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Result<Tracked> {
     step("cost: a tracker every 30 s for 2 h");
-    let start_30s = now - Duration::days(5);
-    let (id30, _, ingest30) = job(&mut c, "T30")?;
-    let mut every_30s = Tracked {
-        name: "every 30 s",
-        fixes: 0.0,
-        insert: Tally::default(),
-        retention: Tally::default(),
-    };
+    let (id, _, ingest) = cost_job(c, dispatch, "T30")?;
+    let mut every_30s = tracked("every 30 s");
     for i in 0..HOURS * 3600 / 30 {
+        let fix = fix("T30", start + Duration::seconds(i * 30), i);
         let a = c.expect(
             "POST",
-            &format!("/api/jobs/{id30}/location"),
-            Some(&ingest30),
-            Some(&fix("T30", start_30s + Duration::seconds(i * 30), i)),
+            &format!("/api/jobs/{id}/location"),
+            Some(&ingest),
+            Some(&fix),
             202,
         )?;
         every_30s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
         every_30s.insert.add(&a);
     }
+    Ok(every_30s)
+}
 
+/// A tracker's 500-fix backlog, then the same batch re-sent (which must write nothing).
+fn backlog_then_resent(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Result<(Tracked, Tally)> {
     step("cost: a tracker's 500-fix backlog (every 5 s), then the same batch re-sent");
-    let start_backlog = now - Duration::days(4);
-    let (idb, _, ingestb) = job(&mut c, "TB")?;
+    let (id, _, ingest) = cost_job(c, dispatch, "TB")?;
     let batch: Vec<Value> = (0..BACKLOG as i64)
-        .map(|i| fix("TB", start_backlog + Duration::seconds(i * 5), i))
+        .map(|i| fix("TB", start + Duration::seconds(i * 5), i))
         .collect();
     let body = json!({ "fixes": batch });
-    let mut backlog = Tracked {
-        name: "a 500-fix backlog",
-        fixes: 0.0,
-        insert: Tally::default(),
-        retention: Tally::default(),
-    };
-    let a = c.expect(
-        "POST",
-        &format!("/api/jobs/{idb}/location"),
-        Some(&ingestb),
-        Some(&body),
-        202,
-    )?;
+    let path = format!("/api/jobs/{id}/location");
+    let mut backlog = tracked("a 500-fix backlog");
+    let a = c.expect("POST", &path, Some(&ingest), Some(&body), 202)?;
     backlog.fixes = a.body["accepted"].as_f64().unwrap_or(0.0);
     backlog.insert.add(&a);
-    let again = c.expect(
-        "POST",
-        &format!("/api/jobs/{idb}/location"),
-        Some(&ingestb),
-        Some(&body),
-        202,
-    )?;
+    let again = c.expect("POST", &path, Some(&ingest), Some(&body), 202)?;
     if again.body["duplicates"].as_u64() != Some(BACKLOG as u64) {
         return Err(format!("the re-sent batch was not all duplicates: {}", again.body));
     }
     let mut resend = Tally::default();
     resend.add(&again);
+    Ok((backlog, resend))
+}
 
+fn osmand_fixes(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Result<Tally> {
     step("cost: OsmAnd fixes (device → trailer → job look-ups)");
-    let (_, _, _) = job(&mut c, "TO")?;
-    c.expect(
-        "PUT",
-        "/api/trailers/TO",
-        Some(&dispatch),
-        Some(&json!({"device_id": "cost-osmand"})),
-        200,
-    )?;
+    cost_job(c, dispatch, "TO")?;
+    let device = json!({"device_id": "cost-osmand"});
+    c.expect("PUT", "/api/trailers/TO", Some(dispatch), Some(&device), 200)?;
     let mut osmand = Tally::default();
-    let start_osmand = now - Duration::days(3);
     for i in 0..20 {
-        let at = (start_osmand + Duration::seconds(i * 5)).timestamp();
-        let a = c.expect(
-            "GET",
-            &format!("/ingest/osmand?id=cost-osmand&lat=53.4{i:03}&lon=-2.96&timestamp={at}"),
-            None,
-            None,
-            200,
-        )?;
-        osmand.add(&a);
+        let at = (start + Duration::seconds(i * 5)).timestamp();
+        let path = format!("/ingest/osmand?id=cost-osmand&lat=53.4{i:03}&lon=-2.96&timestamp={at}");
+        osmand.add(&c.expect("GET", &path, None, None, 200)?);
     }
+    Ok(osmand)
+}
 
-    step("cost: the cron every 10 min until those fixes are 7 days old and gone");
-    let mut cron_runs = Tally::default();
-    let spans = [
-        (start_5s, HOURS, &mut every_5s),
-        (start_30s, HOURS, &mut every_30s),
-        (start_backlog, 1, &mut backlog),
-    ];
-    for (start, hours, tracked) in spans {
-        let first = start + qdn_shared::fix::MAX_AGE;
-        // The cron fires on the 10-minute marks; run it from before the first fix expires until
-        // well after the last one did (any bucketing included).
-        let mut at = ms(first) / 1000 / CRON_S * CRON_S - CRON_S;
-        let until = ms(first + Duration::hours(hours + 3)) / 1000;
-        while at <= until {
-            let a = c.expect(
-                "POST",
-                &format!("/api/maintenance/run?now={}", at * 1000),
-                Some(&dispatch),
-                None,
-                200,
-            )?;
-            tracked.retention.add(&a);
-            cron_runs.add(&a);
-            at += CRON_S;
-        }
+/// Runs the cron on its 10-minute marks, in simulated time, from before the first of `hours` of
+/// fixes from `start` expires until well after the last one did (any bucketing included).
+fn age_out(
+    c: &mut Client,
+    dispatch: &str,
+    start: DateTime<Utc>,
+    hours: i64,
+    tracked: &mut Tracked,
+    cron_runs: &mut Tally,
+) -> Result {
+    let first = start + qdn_shared::fix::MAX_AGE;
+    let mut at = ms(first) / 1000 / CRON_S * CRON_S - CRON_S;
+    let until = ms(first + Duration::hours(hours + 3)) / 1000;
+    while at <= until {
+        let path = format!("/api/maintenance/run?now={}", at * 1000);
+        let a = c.expect("POST", &path, Some(dispatch), None, 200)?;
+        tracked.retention.add(&a);
+        cron_runs.add(&a);
+        at += CRON_S;
     }
-    // Retention must really have deleted them: run as of now, the view is empty.
-    let gone = c.expect("GET", &format!("/api/jobs/{track}/location"), None, None, 200)?;
-    if !gone.body["position"].is_null() {
-        return Err(format!("fixes were left after retention: {}", gone.body));
-    }
-    let checked = c.checked;
-    Ok(Cost {
-        every_5s,
-        every_30s,
-        backlog,
-        resend,
-        views,
-        page_loads,
-        osmand,
-        cron_runs,
-        checked,
-    })
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! Answers carry an ETag of the body; a matching `If-None-Match` gets 304.
 
 use qdn_shared::token::Scope;
-use qdn_shared::view::{self, JobFacts};
+use qdn_shared::view;
 use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
 
@@ -22,14 +22,7 @@ async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
         .await?
         .ok_or_else(AppError::job_not_found)?;
     let fixes = crate::db::fixes::recent(env, job_id).await?;
-    let facts = JobFacts {
-        job_id: job.job_id.clone(),
-        status: job.status,
-        trailer_count: job.trailer_ids.len() as u32,
-        destination: job.destination.clone(),
-        updated_at: job.updated_at,
-    };
-    let v = view::location_view(&facts, fixes, crate::config::get(env).company_number.clone());
+    let v = view::location_view(&job.facts(), fixes, crate::config::get(env).company_number.clone());
     let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(&body);
     let etag = format!(
