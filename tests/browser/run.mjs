@@ -129,6 +129,18 @@ const tests = {
     await page.close();
   },
 
+  async "a withdrawn link says so, with the number to call"(browser) {
+    const job = await api("POST", "/api/jobs", { customer_name: "W", customer_phone: "+15550108886", destination: DEST, status: "en_route" });
+    await api("POST", "/api/tokens/revoke", { job_id: job.job_id });
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    const t = await until("the withdrawn message", async () => { const t = await text(page, ".problem-title"); return /withdrawn/.test(t) && t; });
+    const body = await page.locator(".problem").innerText();
+    if (!/\+1555/.test(body)) throw new Error(`no contact number in: ${body}`);
+    await page.close();
+    return t;
+  },
+
   async "a completed job shows completed and stops polling"(browser) {
     const job = await jobWithFixes("at_site", 3);
     await api("PATCH", `/api/jobs/${job.job_id}`, { status: "completed" });

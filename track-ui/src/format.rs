@@ -85,6 +85,10 @@ pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String)
             format!("Links stop working after a while.{contact}"),
         ),
         (_, "token_missing") => missing_link(phone),
+        (410, _) | (_, "link_revoked") => (
+            "This tracking link was withdrawn".into(),
+            format!("Use the newest link we texted you.{contact}"),
+        ),
         (404, _) => (
             "We couldn't find this job".into(),
             format!("It may have been removed.{contact}"),
@@ -131,6 +135,8 @@ mod tests {
         assert!(t.contains("expired") && b.contains("+15550100000"));
         assert!(refusal(401, "token_invalid", None).0.contains("isn't valid"));
         assert!(refusal(404, "job_not_found", None).0.contains("couldn't find"));
+        let (t, b) = refusal(410, "link_revoked", Some("+15550100000"));
+        assert!(t.contains("withdrawn") && b.contains("+15550100000"));
     }
 
     #[test]
