@@ -177,6 +177,18 @@ pub(crate) fn device(s: Option<&str>) -> Result<String, IngestError> {
     }
 }
 
+/// A JSON tracker format's number field: absent and `null` are `None`; anything else that is no
+/// number is a request no client sends.
+pub(crate) fn json_number(
+    o: &serde_json::Map<String, serde_json::Value>,
+    key: &'static str,
+) -> Result<Option<f64>, IngestError> {
+    match o.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => v.as_f64().map(Some).ok_or(IngestError::NotANumber(key)),
+    }
+}
+
 /// A speed or heading, which trackers send as -1 when they do not know it.
 pub(crate) fn known(x: Option<f64>) -> Option<f64> {
     x.filter(|v| *v >= 0.0)

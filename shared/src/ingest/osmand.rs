@@ -128,12 +128,7 @@ fn location(loc: &Map<String, Value>, now: DateTime<Utc>) -> Result<Reported, In
         }));
     };
     let coords = coords.as_object().ok_or(IngestError::Shape)?;
-    let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
-        match coords.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_f64().map(Some).ok_or(IngestError::NotANumber(key)),
-        }
-    };
+    let number = |key: &'static str| super::json_number(coords, key);
     let (lat, lon) = (number("latitude")?, number("longitude")?);
     if lat.is_none() || lon.is_none() {
         return Ok(Reported::Ignored(Ignored::NoCoordinates));

@@ -44,12 +44,7 @@ pub fn parse(body: &[u8], secret: Option<&str>) -> Result<Reported, IngestError>
 }
 
 fn location(o: &Map<String, Value>) -> Result<Reported, IngestError> {
-    let number = |key: &'static str| -> Result<Option<f64>, IngestError> {
-        match o.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_f64().map(Some).ok_or(IngestError::NotANumber(key)),
-        }
-    };
+    let number = |key: &'static str| super::json_number(o, key);
     let tst = number("tst")?.ok_or(IngestError::Timestamp)?;
     let recorded_at = crate::time::from_epoch_number(tst).ok_or(IngestError::Timestamp)?;
     let (lat, lon) = (number("lat")?, number("lon")?);
