@@ -383,16 +383,13 @@ fn tracker_watched(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Resu
     let mut etag: Option<String> = None;
     let polls_every = PAGE_POLL_S / 5;
     for i in 0..HOURS * 3600 / 5 {
-        let fix = fix("T5", start + Duration::seconds(i * 5), i);
-        let a = c.expect(
-            "POST",
-            &format!("/api/jobs/{id}/location"),
-            Some(&ingest),
-            Some(&fix),
-            202,
+        post_one(
+            c,
+            &id,
+            &ingest,
+            &fix("T5", start + Duration::seconds(i * 5), i),
+            &mut every_5s,
         )?;
-        every_5s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
-        every_5s.insert.add(&a);
         if (i + 1) % polls_every == 0 {
             let v = c.call(
                 "GET",
@@ -411,21 +408,32 @@ fn tracker_watched(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Resu
     Ok((every_5s, track, views))
 }
 
+/// Posts one fix of a tracker and adds what it cost to the tracker's tally.
+fn post_one(c: &mut Client, job_id: &str, ingest: &str, fix: &Value, tracked: &mut Tracked) -> Result {
+    let a = c.expect(
+        "POST",
+        &format!("/api/jobs/{job_id}/location"),
+        Some(ingest),
+        Some(fix),
+        202,
+    )?;
+    tracked.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
+    tracked.insert.add(&a);
+    Ok(())
+}
+
 fn tracker_every_30s(c: &mut Client, dispatch: &str, start: DateTime<Utc>) -> Result<Tracked> {
     step("cost: a tracker every 30 s for 2 h");
     let (id, _, ingest) = cost_job(c, dispatch, "T30")?;
     let mut every_30s = tracked("every 30 s");
     for i in 0..HOURS * 3600 / 30 {
-        let fix = fix("T30", start + Duration::seconds(i * 30), i);
-        let a = c.expect(
-            "POST",
-            &format!("/api/jobs/{id}/location"),
-            Some(&ingest),
-            Some(&fix),
-            202,
+        post_one(
+            c,
+            &id,
+            &ingest,
+            &fix("T30", start + Duration::seconds(i * 30), i),
+            &mut every_30s,
         )?;
-        every_30s.fixes += a.body["accepted"].as_f64().unwrap_or(0.0);
-        every_30s.insert.add(&a);
     }
     Ok(every_30s)
 }
