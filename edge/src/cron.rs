@@ -5,7 +5,8 @@
 use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
 
-/// The relay's audit log (messages, attempts, notifications, call screens) is kept this long.
+/// The relay's audit log (messages, attempts, notifications, calls and their screens) — which is
+/// also every job's thread — is kept this long.
 pub const AUDIT_DAYS: i64 = 90;
 
 /// What a run deleted.
@@ -30,7 +31,8 @@ pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Re
     let audit_cutoff = now - chrono::Duration::days(AUDIT_DAYS);
     let audit = crate::db::messages::delete_older_than(env, audit_cutoff).await?
         + crate::db::notifications::delete_older_than(env, audit_cutoff).await?
-        + crate::db::voice::delete_older_than(env, audit_cutoff).await?;
+        + crate::db::voice::delete_older_than(env, audit_cutoff).await?
+        + crate::db::voice::delete_calls_older_than(env, audit_cutoff).await?;
     // One row per alert window: yesterday's are of no use.
     crate::db::alerts::forget_before(env, now - chrono::Duration::days(1)).await?;
     let days = crate::config::get(env).customer_data_days;

@@ -4,12 +4,14 @@
 //! another number, and gets no automatic text at all.
 
 use qdn_shared::notify::{SendAttempt, SendStatus};
-use qdn_shared::opt_out::{Keyword, Source, UNSUBSCRIBED_CODE};
+use qdn_shared::opt_out::{Keyword, Source as OptOutSource, UNSUBSCRIBED_CODE};
 use qdn_shared::relay::message::DeliveryStatus;
+use qdn_shared::relay::thread::Source;
 use qdn_shared::twilio::SendAnswer;
 use worker::Env;
 
 use crate::config::Config;
+use crate::db::notifications::NewAttempt;
 use crate::error::AppResult;
 use crate::twilio::{Client, Sender};
 
@@ -35,49 +37,109 @@ fn senders(cfg: &Config) -> AppResult<Vec<Sender<'_>>> {
 /// the dispatchers all the same.
 pub async fn on_customer_text(env: &Env, from: &str, body: &str) -> AppResult<()> {
     match qdn_shared::opt_out::keyword(body) {
-        Some(Keyword::OptOut) => crate::db::opt_outs::record(env, from, Source::Keyword).await?,
+        Some(Keyword::OptOut) => crate::db::opt_outs::record(env, from, OptOutSource::Keyword).await?,
         Some(Keyword::OptIn) => crate::db::opt_outs::clear(env, from).await?,
         Some(Keyword::Help) | None => {}
     }
     Ok(())
 }
 
-/// An automatic text (status changes, notices): not sent at all to a customer who opted out.
-/// Returns `None` when skipped.
+/// One text to a customer, and what the thread stamps on it.
+pub struct Outgoing<'a> {
+    pub job_id: Option<&'a str>,
+    pub to: &'a str,
+    pub body: &'a str,
+    /// Who sent it (`None`: the stack, automatically).
+    pub dispatcher_id: Option<&'a str>,
+    pub source: Source,
+}
+
+/// What became of a text: its thread `message_id` and every sender tried.
+pub struct Sent {
+    pub message_id: String,
+    pub attempts: Vec<SendAttempt>,
+}
+
+/// An automatic text (notices such as "arriving soon"): not sent at all to a customer who
+/// opted out. Returns `None` when skipped. Recorded in the job's thread.
+#[allow(dead_code)] // the arrival notices' way to text (merged from their branch)
 pub async fn text_customer_automatic(
     env: &Env,
     job_id: Option<&str>,
     to: &str,
     body: &str,
 ) -> AppResult<Option<Vec<SendAttempt>>> {
-    if crate::db::opt_outs::is_opted_out(env, to).await? {
+    let out = Outgoing {
+        job_id,
+        to,
+        body,
+        dispatcher_id: None,
+        source: Source::Automatic,
+    };
+    Ok(send_automatic(env, &out).await?.map(|s| s.attempts))
+}
+
+async fn send_automatic(env: &Env, out: &Outgoing<'_>) -> AppResult<Option<Sent>> {
+    if crate::db::opt_outs::is_opted_out(env, out.to).await? {
         worker::console_log!("notify: the customer opted out of automatic texts; not sent");
         return Ok(None);
     }
-    text_customer(env, job_id, to, body).await.map(Some)
+    send(env, out).await.map(Some)
 }
 
-/// Texts a customer, trying the next sender while Twilio refuses the send. A dispatcher's own
-/// text is tried even to an opted-out customer: Twilio itself blocks it (21610) unless they
-/// texted START to Twilio since.
+/// Texts a customer (`POST /notify/sms`); see [`send`].
 pub async fn text_customer(env: &Env, job_id: Option<&str>, to: &str, body: &str) -> AppResult<Vec<SendAttempt>> {
+    let out = Outgoing {
+        job_id,
+        to,
+        body,
+        dispatcher_id: None,
+        source: Source::Notify,
+    };
+    Ok(send(env, &out).await?.attempts)
+}
+
+/// Texts a customer, trying the next sender while Twilio refuses the send; every attempt is
+/// recorded in the job's thread under one `message_id`. A dispatcher's own text is tried even to
+/// an opted-out customer: Twilio itself blocks it (21610) unless they texted START to Twilio
+/// since.
+pub async fn send(env: &Env, out: &Outgoing<'_>) -> AppResult<Sent> {
     let cfg = crate::config::get(env);
     let client = Client::new(&cfg)?;
+    let message_id = crate::ids::new_id("ms_", 20);
     let mut attempts = Vec::new();
-    for from in senders(&cfg)? {
-        let (sid, status, error_code) = match client.send_sms(to, from, body, Some(&callback(&cfg))).await {
+    for (i, from) in senders(&cfg)?.into_iter().enumerate() {
+        let (sid, status, error_code) = match client.send_sms(out.to, from, out.body, Some(&callback(&cfg))).await {
             SendAnswer::Sent { sid } => (Some(sid), SendStatus::Sent, None),
             SendAnswer::Unreachable { code } => (None, SendStatus::Unreachable, Some(code)),
             SendAnswer::Failed { code } => (None, SendStatus::Refused, code),
         };
         if error_code == Some(UNSUBSCRIBED_CODE) {
-            crate::db::opt_outs::record(env, to, Source::Twilio21610).await?;
+            crate::db::opt_outs::record(env, out.to, OptOutSource::Twilio21610).await?;
         }
-        if let Some(sid) = &sid {
-            let status =
-                crate::db::notifications::record_sent(env, sid, job_id, to, from.as_str(), body, false).await?;
-            if status.is_some_and(DeliveryStatus::is_failure) {
-                fall_back(env, &client, sid).await?; // its failure callback came first
+        let attempt = NewAttempt {
+            message_id: &message_id,
+            n: i as u32 + 1,
+            job_id: out.job_id,
+            to: out.to,
+            from: from.as_str(),
+            body: out.body,
+            dispatcher_id: out.dispatcher_id,
+            source: out.source,
+        };
+        match &sid {
+            Some(sid) => {
+                let status = crate::db::notifications::record_sent(env, sid, &attempt, false).await?;
+                if status.is_some_and(DeliveryStatus::is_failure) {
+                    fall_back(env, &client, sid).await?; // its failure callback came first
+                }
+            }
+            None => {
+                let word = match status {
+                    SendStatus::Unreachable => "unreachable",
+                    _ => "refused",
+                };
+                crate::db::notifications::record_refused(env, &attempt, word, error_code).await?;
             }
         }
         attempts.push(SendAttempt {
@@ -90,13 +152,20 @@ pub async fn text_customer(env: &Env, job_id: Option<&str>, to: &str, body: &str
             break;
         }
     }
-    Ok(attempts)
+    Ok(Sent { message_id, attempts })
 }
 
 /// A status callback for a notification: a failed text is sent again from the next sender,
 /// once.
-pub async fn on_status(env: &Env, sid: &str, status: DeliveryStatus, to: &str, from: &str) -> AppResult<()> {
-    crate::db::notifications::set_status(env, sid, status, to, from).await?;
+pub async fn on_status(
+    env: &Env,
+    sid: &str,
+    status: DeliveryStatus,
+    code: Option<u32>,
+    to: &str,
+    from: &str,
+) -> AppResult<()> {
+    crate::db::notifications::set_status(env, sid, status, code, to, from).await?;
     if status.is_failure() {
         let client = Client::new(&crate::config::get(env))?;
         fall_back(env, &client, sid).await?;
@@ -121,17 +190,25 @@ async fn fall_back(env: &Env, client: &Client, sid: &str) -> AppResult<()> {
     let Some(&from) = senders.get(next) else {
         return Ok(());
     };
-    if let SendAnswer::Sent { sid } = client.send_sms(&n.to_phone, from, &n.body, Some(&callback(&cfg))).await {
-        crate::db::notifications::record_sent(
-            env,
-            &sid,
-            n.job_id.as_deref(),
-            &n.to_phone,
-            from.as_str(),
-            &n.body,
-            true,
-        )
-        .await?;
+    let message_id = n.message_id.clone().unwrap_or_else(|| n.twilio_sid.clone());
+    let attempt = NewAttempt {
+        message_id: &message_id,
+        n: n.n as u32 + 1,
+        job_id: n.job_id.as_deref(),
+        to: &n.to_phone,
+        from: from.as_str(),
+        body: &n.body,
+        dispatcher_id: n.dispatcher_id.as_deref(),
+        source: Source::parse(&n.source).unwrap_or(Source::Notify),
+    };
+    match client.send_sms(&n.to_phone, from, &n.body, Some(&callback(&cfg))).await {
+        SendAnswer::Sent { sid } => {
+            crate::db::notifications::record_sent(env, &sid, &attempt, true).await?;
+        }
+        SendAnswer::Unreachable { code } => {
+            crate::db::notifications::record_refused(env, &attempt, "unreachable", Some(code)).await?
+        }
+        SendAnswer::Failed { code } => crate::db::notifications::record_refused(env, &attempt, "refused", code).await?,
     }
     Ok(())
 }
@@ -145,7 +222,12 @@ pub async fn status_changed(env: &Env, job: &crate::db::jobs::Job) -> AppResult<
         "Quick Dump Now: your trailer {}. Track it: {url}",
         job.status.customer_phrase()
     );
-    text_customer_automatic(env, Some(&job.job_id), &job.customer_phone, &text)
-        .await
-        .map(|_| ())
+    let out = Outgoing {
+        job_id: Some(&job.job_id),
+        to: &job.customer_phone,
+        body: &text,
+        dispatcher_id: None,
+        source: Source::Status,
+    };
+    send_automatic(env, &out).await.map(|_| ())
 }

@@ -56,6 +56,26 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             Post => ingest::json::post(req, env, key).await,
             _ => Err(AppError::Method { allow: "GET, POST" }),
         },
+        ["api", "jobs", key, "messages"] => {
+            only(&method, &[Post], "POST")?;
+            jobs::messages::post(req, env, key).await
+        }
+        ["api", "jobs", key, "message-status"] => {
+            only(&method, &[Get], "GET")?;
+            jobs::status::messages(req, env, key).await
+        }
+        ["api", "jobs", key, "call-status"] => {
+            only(&method, &[Get], "GET")?;
+            jobs::status::calls(req, env, key).await
+        }
+        ["api", "jobs", key, "sms-webhook"] => {
+            only(&method, &[Post], "POST")?;
+            jobs::webhooks::sms(req, env, key).await
+        }
+        ["api", "jobs", key, "call-webhook"] => {
+            only(&method, &[Post], "POST")?;
+            jobs::webhooks::call(req, env, key).await
+        }
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;
             tokens::mint::post(req, env).await
@@ -83,6 +103,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         ["sms", "inbound"] => {
             only(&method, &[Post], "POST")?;
             sms::inbound::post(req, env).await
+        }
+        ["sms", "relay-state"] => {
+            only(&method, &[Post], "POST")?;
+            sms::relay_state::post(req, env).await
         }
         ["sms", "delivery-status"] => {
             only(&method, &[Post], "POST")?;

@@ -37,6 +37,42 @@ impl NotifyBody {
     }
 }
 
+/// `POST /api/jobs/{job_id}/messages` `{"body", "dispatcher_id"?}`.
+#[derive(Debug, Deserialize)]
+pub struct JobMessageBody {
+    #[serde(default)]
+    pub body: Field<String>,
+    #[serde(default)]
+    pub dispatcher_id: Field<String>,
+}
+
+impl RequestBody for JobMessageBody {}
+
+impl JobMessageBody {
+    /// The trimmed text and who sends it (checked against the roster by the caller).
+    pub fn validate(self) -> Result<(String, Option<String>), Invalid> {
+        let dispatcher_id = match self.dispatcher_id {
+            Field::Absent | Field::Null => None,
+            Field::Value(d) if !d.is_empty() && d.len() <= 64 => Some(d),
+            _ => {
+                return Err(Invalid::new(
+                    "invalid_dispatcher_id",
+                    "dispatcher_id must be a roster dispatcher_id",
+                ))
+            }
+        };
+        match self.body {
+            Field::Value(b) if !b.trim().is_empty() && b.trim().chars().count() <= MAX_TEXT_CHARS => {
+                Ok((b.trim().to_string(), dispatcher_id))
+            }
+            _ => Err(Invalid::new(
+                "invalid_body",
+                format!("body must be 1 to {MAX_TEXT_CHARS} characters"),
+            )),
+        }
+    }
+}
+
 /// What one sender number's attempt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

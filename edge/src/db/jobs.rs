@@ -317,7 +317,8 @@ pub async fn active_for_trailer(env: &Env, trailer_id: &str) -> worker::Result<O
     Ok(row.map(job))
 }
 
-/// The newest open job of a customer's number, to link their text to it.
+/// The open job a customer's text or call belongs to, the most active of theirs: one under way
+/// before a scheduled one, the newest among equals.
 pub async fn open_for_customer(env: &Env, phone: &str) -> worker::Result<Option<String>> {
     #[derive(Deserialize)]
     struct Row {
@@ -326,7 +327,7 @@ pub async fn open_for_customer(env: &Env, phone: &str) -> worker::Result<Option<
     let row: Option<Row> = db(env)?
         .prepare(
             "SELECT job_id FROM jobs WHERE customer_phone = ?1 AND status NOT IN ('completed', 'cancelled') \
-             ORDER BY created_at DESC LIMIT 1",
+             ORDER BY status = 'scheduled', created_at DESC LIMIT 1",
         )
         .bind(&[s(phone)])?
         .first(None)
@@ -343,13 +344,16 @@ pub async fn erase_customers(env: &Env, cutoff: DateTime<Utc>) -> worker::Result
     let results = d
         .batch(vec![
             d.prepare(format!(
-                "UPDATE relay_messages SET from_phone = '', body = '' WHERE job_id IN ({finished})"
+                "UPDATE relay_messages SET from_phone = '', body = '', media = NULL WHERE job_id IN ({finished})"
             ))
             .bind(&[ms(cutoff)])?,
             d.prepare(format!(
                 "UPDATE notifications SET to_phone = '', body = '' WHERE job_id IN ({finished})"
             ))
             .bind(&[ms(cutoff)])?,
+            // The thread's calls: who called (the rest says only which dispatcher was rung).
+            d.prepare(format!("UPDATE calls SET from_phone = '' WHERE job_id IN ({finished})"))
+                .bind(&[ms(cutoff)])?,
             d.prepare(
                 "UPDATE jobs SET customer_name = '', customer_phone = '' WHERE status IN ('completed', 'cancelled') \
                  AND updated_at < ?1 AND customer_phone != ''",

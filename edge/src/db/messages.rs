@@ -13,6 +13,8 @@ pub struct NewMessage<'a> {
     pub message_sid: &'a str,
     pub kind: MessageKind,
     pub from_phone: &'a str,
+    /// The number they wrote to (`To`).
+    pub to_phone: Option<&'a str>,
     pub body: &'a str,
     pub job_id: Option<&'a str>,
     /// An MMS's media URLs, kept with the message (the `media` column, NULL when none).
@@ -31,10 +33,10 @@ pub async fn insert(env: &Env, m: &NewMessage<'_>) -> worker::Result<String> {
         let reference = qdn_shared::relay::reference(m.message_sid, len);
         let r = db(env)?
             .prepare(
-                "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at, media) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7, ?8)",
+                "INSERT OR IGNORE INTO relay_messages (message_sid, ref, kind, from_phone, body, job_id, state, created_at, updated_at, media, to_phone) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7, ?8, ?9)",
             )
-            .bind(&[s(m.message_sid), s(&reference), s(m.kind.as_str()), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now), opt_s(media.as_deref())])?
+            .bind(&[s(m.message_sid), s(&reference), s(m.kind.as_str()), s(m.from_phone), s(m.body), opt_s(m.job_id), ms(now), opt_s(media.as_deref()), opt_s(m.to_phone)])?
             .run()
             .await?;
         if changes(&r) == 1 {
@@ -258,4 +260,30 @@ pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Resu
         ])
         .await?;
     Ok(r.iter().map(changes).sum())
+}
+
+/// One inbound message's relay record and every attempt, by its SID.
+pub async fn by_sid(env: &Env, message_sid: &str) -> worker::Result<Option<(MessageRow, Vec<AttemptRow>)>> {
+    let d = db(env)?;
+    let row: Option<MessageRow> = d
+        .prepare(
+            "SELECT message_sid, ref, kind, from_phone, job_id, state, acked_by, failovers, created_at, media \
+             FROM relay_messages WHERE message_sid = ?1",
+        )
+        .bind(&[s(message_sid)])?
+        .first(None)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let attempts: Vec<AttemptRow> = d
+        .prepare(
+            "SELECT message_sid, n, dispatcher_id, to_phone, at, twilio_sid, outcome, error_code FROM relay_attempts \
+             WHERE message_sid = ?1 ORDER BY n",
+        )
+        .bind(&[s(message_sid)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(Some((row, attempts)))
 }

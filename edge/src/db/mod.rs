@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod opt_outs;
 pub mod revocations;
 pub mod roster;
+pub mod thread;
 pub mod trailers;
 pub mod voice;
 

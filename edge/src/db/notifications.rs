@@ -4,7 +4,9 @@
 //! the row; a fallback needs both halves (a body to resend, a failed status) and is claimed once.
 
 use qdn_shared::relay::message::DeliveryStatus;
+use qdn_shared::relay::thread::Source;
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::Env;
 
 use super::{changes, db, ms, opt_s, s};
@@ -14,37 +16,111 @@ struct Status {
     status: String,
 }
 
-/// Records a text we sent; returns the delivery status a fast callback may have set already.
+/// One attempt at one of our texts, as the thread records it.
+pub struct NewAttempt<'a> {
+    /// The thread message it belongs to (one per text, whatever the senders tried).
+    pub message_id: &'a str,
+    pub n: u32,
+    pub job_id: Option<&'a str>,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+    pub dispatcher_id: Option<&'a str>,
+    pub source: Source,
+}
+
+/// Records a text Twilio accepted; returns the delivery status a fast callback may have set
+/// already.
 pub async fn record_sent(
     env: &Env,
     sid: &str,
-    job_id: Option<&str>,
-    to: &str,
-    from: &str,
-    body: &str,
+    a: &NewAttempt<'_>,
     fell_back: bool,
 ) -> worker::Result<Option<DeliveryStatus>> {
     let row: Option<Status> = db(env)?
         .prepare(
-            "INSERT INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7) ON CONFLICT (twilio_sid) DO UPDATE SET job_id = excluded.job_id, \
-             to_phone = excluded.to_phone, from_phone = excluded.from_phone, body = excluded.body, \
-             fell_back = max(fell_back, excluded.fell_back) RETURNING status",
+            "INSERT INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, created_at, \
+             message_id, n, dispatcher_id, source) VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11) \
+             ON CONFLICT (twilio_sid) DO UPDATE SET job_id = excluded.job_id, to_phone = excluded.to_phone, \
+             from_phone = excluded.from_phone, body = excluded.body, fell_back = max(fell_back, excluded.fell_back), \
+             message_id = excluded.message_id, n = excluded.n, dispatcher_id = excluded.dispatcher_id, \
+             source = excluded.source RETURNING status",
         )
-        .bind(&[s(sid), opt_s(job_id), s(to), s(from), s(body), (fell_back as u32).into(), ms(crate::clock::now())])?
+        .bind(&[
+            s(sid),
+            opt_s(a.job_id),
+            s(a.to),
+            s(a.from),
+            s(a.body),
+            (fell_back as u32).into(),
+            ms(crate::clock::now()),
+            s(a.message_id),
+            a.n.into(),
+            opt_s(a.dispatcher_id),
+            s(a.source.as_str()),
+        ])?
         .first(None)
         .await?;
     Ok(row.and_then(|r| DeliveryStatus::parse(&r.status)))
 }
 
-/// A status callback: sets the status, creating the row if the send is not recorded yet.
-pub async fn set_status(env: &Env, sid: &str, status: DeliveryStatus, to: &str, from: &str) -> worker::Result<()> {
+/// Records an attempt Twilio refused (`status`: `refused` or `unreachable`), so the thread shows
+/// every sender tried. It has no SID: its key is `<message_id>-<n>`.
+pub async fn record_refused(
+    env: &Env,
+    a: &NewAttempt<'_>,
+    status: &str,
+    error_code: Option<u32>,
+) -> worker::Result<()> {
     db(env)?
         .prepare(
-            "INSERT INTO notifications (twilio_sid, to_phone, from_phone, body, status, fell_back, created_at) \
-             VALUES (?1, ?2, ?3, '', ?4, 0, ?5) ON CONFLICT (twilio_sid) DO UPDATE SET status = excluded.status",
+            "INSERT OR IGNORE INTO notifications (twilio_sid, job_id, to_phone, from_phone, body, status, fell_back, \
+             created_at, message_id, n, dispatcher_id, source, error_code) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
-        .bind(&[s(sid), s(to), s(from), s(status.as_str()), ms(crate::clock::now())])?
+        .bind(&[
+            s(&format!("{}-{}", a.message_id, a.n)),
+            opt_s(a.job_id),
+            s(a.to),
+            s(a.from),
+            s(a.body),
+            s(status),
+            ms(crate::clock::now()),
+            s(a.message_id),
+            a.n.into(),
+            opt_s(a.dispatcher_id),
+            s(a.source.as_str()),
+            error_code.map_or(JsValue::NULL, JsValue::from),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// A status callback: sets the status (and a failure's error code), creating the row if the send
+/// is not recorded yet.
+pub async fn set_status(
+    env: &Env,
+    sid: &str,
+    status: DeliveryStatus,
+    code: Option<u32>,
+    to: &str,
+    from: &str,
+) -> worker::Result<()> {
+    db(env)?
+        .prepare(
+            "INSERT INTO notifications (twilio_sid, to_phone, from_phone, body, status, fell_back, created_at, error_code) \
+             VALUES (?1, ?2, ?3, '', ?4, 0, ?5, ?6) ON CONFLICT (twilio_sid) DO UPDATE SET status = excluded.status, \
+             error_code = coalesce(excluded.error_code, error_code)",
+        )
+        .bind(&[
+            s(sid),
+            s(to),
+            s(from),
+            s(status.as_str()),
+            ms(crate::clock::now()),
+            code.map_or(JsValue::NULL, JsValue::from),
+        ])?
         .run()
         .await?;
     Ok(())
@@ -52,6 +128,15 @@ pub async fn set_status(env: &Env, sid: &str, status: DeliveryStatus, to: &str, 
 
 #[derive(Deserialize)]
 pub struct Notification {
+    pub twilio_sid: String,
+    /// NULL for texts recorded before threads (0510): the SID stands for the message.
+    pub message_id: Option<String>,
+    pub n: f64,
+    pub dispatcher_id: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub error_code: Option<f64>,
+    pub created_at: f64,
     pub job_id: Option<String>,
     /// The number (or Messaging Service SID) it was sent as.
     pub from_phone: String,
@@ -73,10 +158,27 @@ pub async fn claim_fallback(env: &Env, sid: &str) -> worker::Result<Option<Notif
     if changes(&r) != 1 {
         return Ok(None);
     }
-    d.prepare("SELECT job_id, from_phone, to_phone, body FROM notifications WHERE twilio_sid = ?1")
+    d.prepare(format!("SELECT {COLUMNS} FROM notifications WHERE twilio_sid = ?1"))
         .bind(&[s(sid)])?
         .first(None)
         .await
+}
+
+const COLUMNS: &str = "twilio_sid, message_id, n, dispatcher_id, source, status, error_code, created_at, job_id, \
+                       from_phone, to_phone, body";
+
+/// Every attempt of our texts to a job's customer, oldest first (at most `limit`, the newest).
+pub async fn of_job(env: &Env, job_id: &str, limit: u32) -> worker::Result<Vec<Notification>> {
+    let mut rows: Vec<Notification> = db(env)?
+        .prepare(format!(
+            "SELECT {COLUMNS} FROM notifications WHERE job_id = ?1 ORDER BY created_at DESC, n DESC LIMIT ?2"
+        ))
+        .bind(&[s(job_id), limit.into()])?
+        .all()
+        .await?
+        .results()?;
+    rows.reverse();
+    Ok(rows)
 }
 
 /// Kept as long as the relay's audit log.

@@ -19,6 +19,13 @@ pub enum Op {
         /// An MMS's media URLs (their links are also in `body`).
         #[serde(default)]
         media: Vec<String>,
+        /// The number written to (`To`).
+        #[serde(default)]
+        to: Option<String>,
+        /// The job, when the webhook fixed it (`/api/jobs/{job_id}/sms-webhook`); otherwise the
+        /// sender's most active open job.
+        #[serde(default)]
+        job_id: Option<String>,
         /// A fault to inject, honoured only when `QDN_TEST_FAULTS` is set (the test stack).
         #[serde(default)]
         fault: Option<TestFault>,

@@ -41,6 +41,16 @@ struct Info {
     media: Vec<String>,
 }
 
+/// A customer's message as `Op::Relay` brings it.
+struct Inbound {
+    kind: MessageKind,
+    from: String,
+    body: String,
+    media: Vec<String>,
+    to: Option<String>,
+    job_id: Option<String>,
+}
+
 #[durable_object]
 pub struct RelayMessage {
     state: State,
@@ -77,8 +87,20 @@ impl DurableObject for RelayMessage {
                 from,
                 body,
                 media,
+                to,
+                job_id,
                 fault,
-            } => self.relay(kind, from, body, media, fault, &req).await,
+            } => {
+                let m = Inbound {
+                    kind,
+                    from,
+                    body,
+                    media,
+                    to,
+                    job_id,
+                };
+                self.relay(m, fault, &req).await
+            }
             Op::Command { from, body } => self.command(from, body).await,
             Op::Ack { by } => self
                 .event(Event::Ack { by })
@@ -159,40 +181,43 @@ impl RelayMessage {
         Sender::primary(&self.cfg).unwrap_or(Sender::From(""))
     }
 
-    async fn relay(
-        &self,
-        kind: MessageKind,
-        from: String,
-        body: String,
-        media: Vec<String>,
-        fault: Option<TestFault>,
-        req: &Request,
-    ) -> worker::Result<serde_json::Value> {
+    async fn relay(&self, m: Inbound, fault: Option<TestFault>, req: &Request) -> worker::Result<serde_json::Value> {
         if self.load().await?.is_some() {
             return Ok(serde_json::json!({ "duplicate": true }));
         }
         let sid = name_of(req);
-        let job_id = crate::db::jobs::open_for_customer(&self.env, &from).await?;
+        let job_id = match m.job_id {
+            Some(fixed) => Some(fixed),
+            None => crate::db::jobs::open_for_customer(&self.env, &m.from).await?,
+        };
+        // The job's own dispatcher is tried first: they know the customer.
+        let assigned = match &job_id {
+            Some(id) => crate::db::jobs::get(&self.env, id)
+                .await?
+                .and_then(|j| j.details.dispatcher_id),
+            None => None,
+        };
         let reference = messages::insert(
             &self.env,
             &messages::NewMessage {
                 message_sid: &sid,
-                kind,
-                from_phone: &from,
-                body: &body,
+                kind: m.kind,
+                from_phone: &m.from,
+                to_phone: m.to.as_deref(),
+                body: &m.body,
                 job_id: job_id.as_deref(),
-                media: &media,
+                media: &m.media,
             },
         )
         .await?;
         let info = Info {
             sid,
-            kind,
-            from,
-            body,
+            kind: m.kind,
+            from: m.from,
+            body: m.body,
             reference,
             job_id,
-            media,
+            media: m.media,
         };
         let fault = fault.filter(|_| crate::config::get(&self.env).test_faults);
         if fault == Some(TestFault::Storage) {
@@ -205,7 +230,7 @@ impl RelayMessage {
             storage.put(ACK_WAIT_FAULTS, 2u32).await?;
         }
         storage.put("info", &info).await?;
-        storage.put("cascade", &Cascade::default()).await?;
+        storage.put("cascade", &Cascade::for_dispatcher(assigned)).await?;
         // Stored: Twilio may have its 200 now. The cascade starts from the alarm, so a send
         // never holds up the webhook, and a crash before it runs only delays it.
         storage.set_alarm(crate::clock::now()).await?;
@@ -370,11 +395,20 @@ impl RelayMessage {
         let Some((info, mut cascade)) = self.load().await? else {
             return Ok(serde_json::json!({ "found": false }));
         };
-        self.run(&info, &mut cascade, Event::Ack { by }).await?;
-        // From the company number, then the backup number; recorded with the customer's texts.
-        let attempts = crate::notify::text_customer(&self.env, info.job_id.as_deref(), &info.from, &text)
+        self.run(&info, &mut cascade, Event::Ack { by: by.clone() }).await?;
+        // From the company number, then the backup numbers; in the job's thread, stamped with
+        // who answered.
+        let out = crate::notify::Outgoing {
+            job_id: info.job_id.as_deref(),
+            to: &info.from,
+            body: &text,
+            dispatcher_id: Some(&by),
+            source: qdn_shared::relay::thread::Source::Reply,
+        };
+        let attempts = crate::notify::send(&self.env, &out)
             .await
-            .map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+            .map_err(|e| worker::Error::RustError(format!("{e:?}")))?
+            .attempts;
         let sent = attempts.iter().any(|a| a.status == SendStatus::Sent);
         Ok(serde_json::json!({ "found": true, "sent": sent, "ref": info.reference, "to": info.from }))
     }

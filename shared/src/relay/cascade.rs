@@ -102,6 +102,9 @@ pub struct Cascade {
     pub tried: Vec<String>,
     pub failovers: u32,
     pub attempts: Vec<Attempt>,
+    /// The job's assigned dispatcher: tried first when eligible, then the roster in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +153,7 @@ impl Default for Cascade {
             tried: Vec::new(),
             failovers: 0,
             attempts: Vec::new(),
+            assigned: None,
         }
     }
 }
@@ -163,6 +167,14 @@ pub struct World<'a> {
 }
 
 impl Cascade {
+    /// A cascade that tries `assigned` (a roster `dispatcher_id`, the job's dispatcher) first.
+    pub fn for_dispatcher(assigned: Option<String>) -> Cascade {
+        Cascade {
+            assigned,
+            ..Cascade::default()
+        }
+    }
+
     /// The message's state as the audit log and the status endpoint show it.
     pub fn state(&self) -> MessageState {
         match self.phase {
@@ -350,7 +362,8 @@ impl Cascade {
     /// tier at all is eligible, the last tier gets it anyway: a message never reaches nobody.
     fn next_tier(&mut self, w: &World, actions: &mut Vec<Action>) {
         let mut skipped: Vec<String> = Vec::new();
-        for tier in &w.roster.tiers {
+        let assigned = self.assigned.clone();
+        for tier in w.roster.in_order_for(assigned.as_deref()) {
             if self.tried.contains(&tier.phone) {
                 continue;
             }

@@ -82,9 +82,31 @@ pub fn relayed_text(reference: &str, kind: MessageKind, from: &str, job: Option<
     let mark = match (kind, keyword(body)) {
         (MessageKind::Sms, Some(Keyword::OptOut)) => " [opted out of automatic texts]",
         (MessageKind::Sms, Some(Keyword::OptIn)) => " [opted back in to texts]",
+        // Twilio answers HELP with the number's help text; a person may still want to call.
+        (MessageKind::Sms, Some(Keyword::Help)) => " [asked for HELP]",
         _ => "",
     };
     format!("#{reference} {who}{mark}: {cut}\nReply #{reference} <msg> or ACK #{reference}")
+}
+
+/// What a dispatcher hears on picking up a relayed call, before "press 1": the same context as a
+/// relayed text (who, which job, its status and ETA), or the caller's number.
+pub fn call_screen_text(from: &str, job: Option<&JobContext>) -> String {
+    let who = match job {
+        Some(j) => {
+            let name: String = j.customer_name.trim().chars().take(NAME_MAX).collect();
+            let name = if name.is_empty() { from.to_string() } else { name };
+            let eta = match j.eta_min {
+                Some(1) if j.status.is_moving() => ", E T A 1 minute".to_string(),
+                Some(m) if j.status.is_moving() => format!(", E T A {m} minutes"),
+                _ => String::new(),
+            };
+            format!("{name}, job {}, {}{eta}", j.job_id, status_words(j.status))
+        }
+        None if from.is_empty() => "an unknown caller".to_string(),
+        None => from.to_string(),
+    };
+    format!("Call for Quick Dump Now from {who}. Press 1 to take this call.")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +287,8 @@ mod tests {
             t.starts_with("#K7Q2 SMS from +1555 [opted back in to texts]: start"),
             "{t}"
         );
+        let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "Help!");
+        assert!(t.starts_with("#K7Q2 SMS from +1555 [asked for HELP]: Help!"), "{t}");
         let t = relayed_text("K7Q2", MessageKind::Sms, "+1555", None, "please stop calling");
         assert!(!t.contains("opted"), "{t}");
     }
@@ -293,6 +317,25 @@ mod tests {
             assert!(crate::gsm7::segments(&t) <= 3, "{t}");
             assert!(t.contains("Zoe Lukasz Wolfeschlegel."), "{t}");
         }
+    }
+
+    #[test]
+    fn the_call_screen_says_who_and_which_job_before_press_1() {
+        let t = call_screen_text("+15550100200", Some(&jane(JobStatus::EnRoute, Some(12))));
+        assert_eq!(
+            t,
+            "Call for Quick Dump Now from Jane Smith, job J-1042, on the way, E T A 12 minutes. Press 1 to take this call."
+        );
+        let t = call_screen_text("+15550100200", Some(&jane(JobStatus::Scheduled, Some(12))));
+        assert_eq!(
+            t,
+            "Call for Quick Dump Now from Jane Smith, job J-1042, scheduled. Press 1 to take this call."
+        );
+        let t = call_screen_text("+15550100200", None);
+        assert_eq!(
+            t,
+            "Call for Quick Dump Now from +15550100200. Press 1 to take this call."
+        );
     }
 
     proptest::proptest! {

@@ -6,6 +6,7 @@ pub mod cascade;
 pub mod command;
 pub mod message;
 pub mod roster;
+pub mod thread;
 
 use sha2::{Digest, Sha256};
 

@@ -126,6 +126,26 @@ impl Roster {
         (now - last).num_seconds() > self.heartbeat_stale_s as i64
     }
 
+    /// The tiers in the order a job's message tries them: its assigned dispatcher (when on the
+    /// roster) first, then every other tier in roster order, each once.
+    pub fn in_order_for<'a>(&'a self, assigned: Option<&'a str>) -> impl Iterator<Item = &'a Tier> + 'a {
+        let first = assigned.and_then(|id| self.tiers.iter().find(|t| t.dispatcher_id == id));
+        first.into_iter().chain(
+            self.tiers
+                .iter()
+                .filter(move |t| Some(t.dispatcher_id.as_str()) != first.map(|f| f.dispatcher_id.as_str())),
+        )
+    }
+
+    /// Roster positions in [`Roster::in_order_for`] order (the call path dials by position).
+    pub fn positions_for(&self, assigned: Option<&str>) -> Vec<usize> {
+        let first = assigned.and_then(|id| self.tiers.iter().position(|t| t.dispatcher_id == id));
+        first
+            .into_iter()
+            .chain((0..self.tiers.len()).filter(|i| Some(*i) != first))
+            .collect()
+    }
+
     pub fn by_phone(&self, phone: &str) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.phone == phone)
     }

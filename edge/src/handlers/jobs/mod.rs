@@ -2,8 +2,11 @@
 
 pub mod create;
 pub mod location;
+pub mod messages;
 pub mod patch;
 pub mod read;
+pub mod status;
+pub mod webhooks;
 
 use qdn_shared::token::{Claims, Scope};
 use worker::{Env, Request};

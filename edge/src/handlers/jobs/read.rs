@@ -28,7 +28,7 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
 }
 
 /// Everything a dispatcher needs on one screen: the job, where its trailer is and the ETA (as
-/// the customer sees them), and how its status got here.
+/// the customer sees them), how its status got here, and its conversation.
 async fn dispatch_view(env: &Env, job: &crate::db::jobs::Job) -> AppResult<serde_json::Value> {
     let fixes = crate::db::fixes::recent(env, &job.job_id).await?;
     let location = view::location_view(&job.facts(), fixes, None);
@@ -47,5 +47,8 @@ async fn dispatch_view(env: &Env, job: &crate::db::jobs::Job) -> AppResult<serde
     out["position"] = serde_json::to_value(&location.position).unwrap_or_default();
     out["eta"] = serde_json::to_value(&location.eta).unwrap_or_default();
     out["history"] = history.into();
+    // The thread: every text and call with the customer, oldest first, with who handled it.
+    let messages = crate::db::thread::of_job(env, &job.job_id, crate::db::thread::Part::Everything, false).await?;
+    out["messages"] = serde_json::to_value(messages).unwrap_or_default();
     Ok(out)
 }

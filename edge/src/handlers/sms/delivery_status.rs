@@ -29,7 +29,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         relay::tell(env, m, &Op::Delivery { sid, status, code }).await?;
     } else if query.iter().any(|(k, _)| k == "n") {
         let (to, from) = (param(&params, "To").unwrap_or(""), param(&params, "From").unwrap_or(""));
-        crate::notify::on_status(env, &sid, status, to, from).await?;
+        crate::notify::on_status(env, &sid, status, code, to, from).await?;
     }
     Ok(twiml("<Response/>"))
 }

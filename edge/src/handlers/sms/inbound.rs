@@ -15,7 +15,16 @@ use crate::relay::{self, Op, TestFault};
 use crate::twilio::{param, twiml, verified_form};
 
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
+    receive(req, env, None).await
+}
+
+/// The text, attached to `job_id` when the webhook fixes it (`/api/jobs/{job_id}/sms-webhook`),
+/// else to the sender's most active open job.
+pub async fn receive(req: &mut Request, env: &Env, job_id: Option<String>) -> AppResult {
     let params = verified_form(req, env).await?;
+    if let Some(job) = &job_id {
+        crate::handlers::jobs::webhooks::require_job(env, job).await?;
+    }
     let sid = super::message_sid(&params)?;
     let inbound = Inbound::from_params(&params)?;
     let (roster, _) = crate::db::roster::get(env).await?;
@@ -32,6 +41,8 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             // phone); the text is cut before a link is.
             body: inbound.relay_text_within(RELAYED_BODY_MAX),
             media: inbound.media_urls().into_iter().map(str::to_string).collect(),
+            to: param(&params, "To").map(str::to_string),
+            job_id,
             from: inbound.from,
             fault: param(&params, "QdnTestFault").and_then(TestFault::parse),
         }

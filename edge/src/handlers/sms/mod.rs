@@ -2,6 +2,7 @@
 
 pub mod delivery_status;
 pub mod inbound;
+pub mod relay_state;
 
 /// Twilio message SIDs: `SM`/`MM` and 32 hex digits.
 pub fn valid_sid(s: &str) -> bool {

@@ -1,5 +1,5 @@
-//! `POST /voice/recorded`: the caller left a voicemail; its recording URL is relayed by SMS
-//! through the roster, starting with the primary, like a text.
+//! `POST /voice/recorded[?job=J]`: the caller left a voicemail; its recording URL is relayed by
+//! SMS like a text — in the call's job's thread, its dispatcher first, then the roster.
 
 use qdn_shared::relay::message::MessageKind;
 use worker::{Env, Request};
@@ -21,12 +21,20 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
         .or(param(&params, "Caller"))
         .unwrap_or("unknown caller")
         .to_string();
+    let call = param(&params, "CallSid").unwrap_or("");
+    let job_id = match super::job_param(req) {
+        Some(j) => Some(j),
+        None => crate::db::voice::job_of_call(env, call).await?,
+    };
+    crate::db::voice::set_status(env, call, "voicemail").await?;
     // Stored before Twilio hears back, like a text (a failure is a 5xx it retries).
     let op = Op::Relay {
         kind: MessageKind::Voicemail,
         from,
+        media: param(&params, "RecordingUrl").map(str::to_string).into_iter().collect(),
         body: url,
-        media: Vec::new(),
+        to: param(&params, "To").map(str::to_string),
+        job_id,
         fault: None,
     };
     relay::tell(env, &recording, &op).await?;

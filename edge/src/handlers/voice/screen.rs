@@ -1,7 +1,10 @@
-//! The answered leg's screening: `POST /voice/screen?tier=N` asks the dispatcher to press 1;
-//! `POST /voice/screen-result?tier=N` connects on 1 (remembered for `/voice/next`) and hangs up
-//! the leg otherwise, so a dispatcher's voicemail box never ends the cascade.
+//! The answered leg's screening: `POST /voice/screen?tier=N[&job=J]` tells the dispatcher who is
+//! calling about which job (status, ETA) and asks them to press 1;
+//! `POST /voice/screen-result?tier=N` connects on 1 (remembered for `/voice/next`, and in the
+//! call's record as who took it) and hangs up the leg otherwise, so a dispatcher's voicemail box
+//! never ends the cascade.
 
+use qdn_shared::relay::command;
 use worker::{Env, Request};
 
 use crate::error::{AppError, AppResult};
@@ -10,10 +13,26 @@ use crate::twilio::{param, twiml, verified_form, xml_escape};
 pub async fn prompt(req: &mut Request, env: &Env) -> AppResult {
     let params = verified_form(req, env).await?;
     let tier = super::tier_param(req).ok_or_else(|| AppError::bad_request("invalid_tier", "tier must be a number"))?;
-    let caller = param(&params, "From").map(xml_escape).unwrap_or_default();
+    let job = match super::job_param(req) {
+        // Said without its context rather than not at all.
+        Some(id) => crate::relay::context::of_job(env, &id).await.unwrap_or_else(|e| {
+            worker::console_error!("voice: the job's context could not be read: {e}");
+            None
+        }),
+        None => None,
+    };
+    let context = job.as_ref().map(|(j, eta_min)| command::JobContext {
+        customer_name: &j.customer_name,
+        job_id: &j.job_id,
+        status: j.status,
+        eta_min: *eta_min,
+    });
+    let caller = param(&params, "From").unwrap_or_default();
+    let words = command::call_screen_text(caller, context.as_ref());
     Ok(twiml(&format!(
         "<Response><Gather numDigits=\"1\" timeout=\"6\" action=\"/voice/screen-result?tier={tier}\" method=\"POST\">\
-         <Say>Call for Quick Dump Now from {caller}. Press 1 to take this call.</Say></Gather><Hangup/></Response>"
+         <Say>{}</Say></Gather><Hangup/></Response>",
+        xml_escape(&words)
     )))
 }
 
@@ -34,5 +53,6 @@ pub async fn result(req: &mut Request, env: &Env) -> AppResult {
         .map(|t| t.dispatcher_id.clone())
         .unwrap_or_default();
     crate::db::voice::accept(env, &parent, &who).await?;
+    crate::db::voice::answered(env, &parent, &who).await?;
     Ok(twiml("<Response><Say>Connecting.</Say></Response>"))
 }

@@ -261,6 +261,82 @@ fn an_empty_roster_exhausts_at_once() {
     ));
 }
 
+/// The cascade of a job assigned to `d2`, on a roster of four.
+fn assigned_to_d2() -> Sim {
+    let mut s = Sim::new(4);
+    s.c = Cascade::for_dispatcher(Some("d2".into()));
+    s
+}
+
+/// Lets the current send go unanswered past the ACK wait and the backoff; the next sends.
+fn no_answer(s: &mut Sim, clock: &mut i64) -> Vec<String> {
+    s.step(Event::Sent {
+        sid: format!("SM{clock}"),
+    });
+    *clock += 30;
+    s.at(*clock);
+    assert!(sends(&s.step(Event::Timer)).is_empty(), "backoff first");
+    *clock += 10;
+    s.at(*clock);
+    sends(&s.step(Event::Timer))
+}
+
+#[test]
+fn the_jobs_dispatcher_goes_first_then_the_roster_without_them() {
+    let mut s = assigned_to_d2();
+    assert_eq!(sends(&s.step(Event::Start)), vec!["d2"]);
+    let mut clock = 0;
+    // The assigned dispatcher does not answer: the roster in order, never them again.
+    assert_eq!(no_answer(&mut s, &mut clock), vec!["d0"]);
+    assert_eq!(no_answer(&mut s, &mut clock), vec!["d1"]);
+    assert_eq!(no_answer(&mut s, &mut clock), vec!["d3"]);
+    assert!(no_answer(&mut s, &mut clock).is_empty());
+    assert_eq!(s.c.state(), MessageState::Exhausted);
+    let order: Vec<&str> = s.c.attempts.iter().map(|a| a.dispatcher_id.as_str()).collect();
+    assert_eq!(order, ["d2", "d0", "d1", "d3"]);
+}
+
+#[test]
+fn an_assigned_dispatcher_who_is_unavailable_or_off_call_is_skipped() {
+    let mut s = assigned_to_d2();
+    s.roster.tiers[2].available = false;
+    assert_eq!(sends(&s.step(Event::Start)), vec!["d0"], "unavailable");
+
+    let mut s = assigned_to_d2();
+    // On call only in a window that is not now (t0 is 12:00 UTC).
+    s.roster.tiers[2].on_call = Some(crate::relay::roster::OnCall {
+        tz: "Etc/UTC".into(),
+        days: None,
+        from: crate::relay::roster::ClockTime(20 * 60),
+        to: crate::relay::roster::ClockTime(22 * 60),
+    });
+    assert_eq!(sends(&s.step(Event::Start)), vec!["d0"], "off call");
+    let mut clock = 0;
+    assert_eq!(no_answer(&mut s, &mut clock), vec!["d1"]);
+    assert_eq!(no_answer(&mut s, &mut clock), vec!["d3"], "still off call: skipped");
+
+    let mut s = assigned_to_d2();
+    s.c = Cascade::for_dispatcher(Some("not-on-the-roster".into()));
+    assert_eq!(
+        sends(&s.step(Event::Start)),
+        vec!["d0"],
+        "an unknown id is the plain roster"
+    );
+}
+
+#[test]
+fn a_stale_heartbeat_skips_the_assigned_dispatcher() {
+    let mut s = assigned_to_d2();
+    let beats = Heartbeats(vec![("d2".into(), t0() - Duration::hours(1))]);
+    let w = World {
+        roster: &s.roster,
+        heartbeats: &beats,
+        clock: &Tz,
+        now: s.now,
+    };
+    assert_eq!(sends(&s.c.step(Event::Start, &w)), vec!["d0"]);
+}
+
 #[derive(Debug, Clone)]
 enum Ev {
     Sent,
@@ -288,8 +364,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn never_twice_to_a_tier_never_after_ack_always_terminates(n in 0usize..5, events in proptest::collection::vec(ev(), 0..60)) {
+    fn never_twice_to_a_tier_never_after_ack_always_terminates(n in 0usize..5, assigned in proptest::option::of(0usize..6), events in proptest::collection::vec(ev(), 0..60)) {
         let mut s = Sim::new(n);
+        s.c = Cascade::for_dispatcher(assigned.map(|i| format!("d{i}")));
         let mut sent: Vec<String> = sends(&s.step(Event::Start));
         let mut clock = 0i64;
         let mut acked = false;

@@ -1,0 +1,46 @@
+//! `POST /api/jobs/{job_id}/messages` (dispatch) `{"body", "dispatcher_id"?}`: a dispatcher's
+//! text to the job's customer from the company number, with the sender failover of
+//! `/notify/sms`; recorded in the job's thread, every attempt, stamped with the dispatcher.
+//! 202 `{"message_id", "attempts"}`; 502 `sms_not_sent` when every sender was refused.
+
+use qdn_shared::notify::{JobMessageBody, SendStatus};
+use qdn_shared::relay::thread::Source;
+use qdn_shared::token::Scope;
+use worker::{Env, Request};
+
+use crate::error::{AppError, AppResult};
+
+pub async fn post(req: &mut Request, env: &Env, key: &str) -> AppResult {
+    let (job_id, claims) = super::resolve(req, env, key, &[Scope::Dispatch])?;
+    // A track token in the path is the customer's: it texts nobody.
+    crate::auth::require_scope(&claims, &[Scope::Dispatch])?;
+    let (text, dispatcher_id) = crate::http::json_body::<JobMessageBody>(req).await?.validate()?;
+    let job = crate::db::jobs::get(env, &job_id)
+        .await?
+        .ok_or_else(AppError::job_not_found)?;
+    super::check_dispatcher(env, dispatcher_id.as_deref()).await?;
+    if job.customer_phone.is_empty() {
+        return Err(AppError::client(
+            409,
+            "customer_erased",
+            "the job's customer data was erased; there is no number to text",
+        ));
+    }
+    let out = crate::notify::Outgoing {
+        job_id: Some(&job_id),
+        to: &job.customer_phone,
+        body: &text,
+        dispatcher_id: dispatcher_id.as_deref(),
+        source: Source::Dispatcher,
+    };
+    let sent = crate::notify::send(env, &out).await?;
+    if !sent.attempts.iter().any(|a| a.status == SendStatus::Sent) {
+        return Err(AppError::NotSent {
+            attempts: sent.attempts,
+        });
+    }
+    Ok(crate::http::json(
+        202,
+        &serde_json::json!({ "message_id": sent.message_id, "job_id": job_id, "attempts": sent.attempts }),
+    ))
+}
