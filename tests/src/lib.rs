@@ -5,6 +5,7 @@
 //! read them from the environment that `cargo xtask test` sets for the tests (`QDN_BASE_URL`,
 //! `QDN_JWT_SECRET`, `QDN_TWILIO_BASE`, …) and panic where a test should fail.
 
+pub mod calls;
 pub mod phones;
 pub mod standin;
 pub mod tokens;

@@ -98,3 +98,18 @@ pub fn use_test_roster() {
         assert_eq!(r.status, 200, "{}", r.body);
     });
 }
+
+/// A call from `from` to the company number, played by the stand-in as Twilio would against the
+/// stack's webhook at `path`; `answers` maps dispatcher phones to `no-answer`, `busy`, `silent`
+/// or the digit they press. Returns the stand-in's account of it (see `qdn_tests::calls::play`).
+pub fn standin_call(path: &str, from: &str, answers: Value, record: bool) -> Value {
+    let body = json!({
+        "url": format!("{}{path}", base()), "from": from, "to": env_or("QDN_COMPANY_NUMBER", ""),
+        "answers": answers, "record": record,
+    });
+    ureq::post(&format!("{}/_standin/calls", standin_base()))
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("the Twilio stand-in's call: {e}"))
+        .into_json()
+        .expect("the stand-in's account of the call")
+}

@@ -468,36 +468,34 @@ fn a_customers_call_rings_their_dispatcher_first_who_hears_the_job_before_press_
 fn a_voicemail_through_the_per_job_call_webhook_joins_the_thread() {
     let h = handlers();
     let customer = customer_phone();
-    let job = job_for(&customer, None, "scheduled");
-    let call_sid = twilio::sid("CA");
+    let job = job_for(&customer, Some("backup"), "en_route");
     let stranger = customer_phone();
-    let base = [
-        ("CallSid", call_sid.as_str()),
-        ("From", stranger.as_str()),
-        ("To", "+15550100000"),
-    ];
-    let mut twiml = call(&format!("/api/jobs/{job}/call-webhook"), &base);
-    // Nobody answers anywhere.
-    while twiml.contains("<Dial") {
-        twiml = call(
-            &attr(&twiml, "action"),
-            &[("CallSid", &call_sid), ("DialCallStatus", "busy")],
-        );
-    }
-    let recorded = attr(&twiml, "action");
-    assert!(recorded.contains(&format!("job={job}")), "{twiml}");
-    let rec = twilio::sid("RE");
-    let url = format!("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{rec}");
-    call(
-        &recorded,
-        &[
-            ("CallSid", &call_sid),
-            ("From", &stranger),
-            ("RecordingSid", &rec),
-            ("RecordingUrl", &url),
-        ],
+    // Played by the stand-in as Twilio would: the job's dispatcher is busy, the primary's
+    // voicemail box picks up (and cannot press 1), the secondary does not answer.
+    let answers = json!({ &h[2]: "busy", &h[0]: "silent", &h[1]: "no-answer" });
+    let played = standin_call(&format!("/api/jobs/{job}/call-webhook"), &stranger, answers, true);
+    let rung: Vec<&str> = played["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["twiml"].as_str())
+        .filter_map(|t| t.split("<Number").nth(1))
+        .filter_map(|n| n.split('>').nth(1))
+        .map(|n| n.trim_end_matches("</Number"))
+        .collect();
+    assert_eq!(rung, [h[2].as_str(), h[0].as_str(), h[1].as_str()], "{played}");
+    let heard = &played["heard"][0];
+    assert_eq!(heard["to"], h[0].as_str());
+    assert!(
+        heard["said"].as_str().unwrap().starts_with(&format!(
+            "Call for Quick Dump Now from Jane Smith, job {job}, on the way"
+        )),
+        "{heard}"
     );
-    let m = wait_for("the voicemail relay", 10, || sent_to(&h[0], &url).into_iter().next());
+    assert!(played["connected"].is_null(), "a voicemail box took the call: {played}");
+    let url = played["recording_url"].as_str().expect("a voicemail").to_string();
+    // The voicemail goes to the job's dispatcher first, with the job named.
+    let m = wait_for("the voicemail relay", 10, || sent_to(&h[2], &url).into_iter().next());
     assert!(
         m["body"]
             .as_str()
@@ -505,7 +503,7 @@ fn a_voicemail_through_the_per_job_call_webhook_joins_the_thread() {
             .contains(&format!("Voicemail, Jane Smith (job {job}")),
         "{m}"
     );
-    ack(&h[0], &reference_in(m["body"].as_str().unwrap()));
+    ack(&h[2], &reference_in(m["body"].as_str().unwrap()));
     let t = thread(&job);
     let kinds: Vec<(&str, &str)> = t
         .iter()
@@ -515,4 +513,18 @@ fn a_voicemail_through_the_per_job_call_webhook_joins_the_thread() {
     assert!(kinds.contains(&("voice", "voicemail")), "{t:?}");
     let vm = t.iter().find(|m| m["channel"] == "voicemail").unwrap();
     assert_eq!((&vm["media"], &vm["from"]), (&json!([url]), &json!(stranger)));
+    let calls = req("GET", &format!("/api/jobs/{job}/call-status"))
+        .bearer(&dispatch())
+        .send()
+        .json();
+    let outcomes: Vec<(&str, &str)> = calls["calls"][0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["dispatcher_id"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("backup", "busy"), ("primary", "not_taken"), ("secondary", "no-answer")]
+    );
 }

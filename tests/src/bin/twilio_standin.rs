@@ -9,7 +9,14 @@
 //! callbacks are signed with the auth token like Twilio's.
 //!
 //! A send with `MessagingServiceSid` (the one service given by `--messaging-service`) goes out
-//! from that service's pool number and records the SID as `messaging_service_sid`.
+//! from that service's pool number and records the SID as `messaging_service_sid`; a send's
+//! `MediaUrl`s (one field per URL, as Twilio's libraries send them) are recorded as `media_url`.
+//!
+//! Calls: `POST /_standin/calls` `{"url", "from", "to", "answers": {"<phone>": "no-answer" |
+//! "busy" | "silent" | "<digit>"}, "record"}` plays Twilio's side of an inbound call against the
+//! stack's webhook — each `<Dial><Number url>` rings, the screen (whisper) URL runs on the
+//! answered leg, the `<Dial action>` and `<Record action>` are called back, all signed — and
+//! answers what happened (`qdn_tests::calls::play`).
 //!
 //! Usage: twilio_standin --port 8788 --account-sid AC.. --auth-token .. [--api-key SK.. --api-secret ..]
 //!        [--messaging-service MG..=+1..]
@@ -186,6 +193,31 @@ fn control(
             ok(200)
         }
         (Method::Get, "/_standin/alerts") => json_response(200, &json!(state.lock().unwrap().alerts)),
+        (Method::Post, "/_standin/calls") => {
+            let v: Value = serde_json::from_slice(body).unwrap_or_default();
+            let answers = v["answers"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, a)| (k.clone(), qdn_tests::calls::Pickup::parse(a.as_str().unwrap_or(""))))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let plan = qdn_tests::calls::Plan {
+                url: v["url"].as_str().unwrap_or_default(),
+                from: v["from"].as_str().unwrap_or_default(),
+                to: v["to"].as_str().unwrap_or_default(),
+                answers,
+                record: v["record"].as_bool().unwrap_or(false),
+                account_sid: &config.account_sid,
+                auth_token: &config.auth_token,
+            };
+            let out = qdn_tests::calls::play(&plan);
+            if !config.quiet {
+                println!("twilio stand-in: CALL {} → {}: {}", plan.from, plan.to, out["heard"]);
+            }
+            json_response(200, &out)
+        }
         (Method::Delete, "/_standin/rules") => {
             state.lock().unwrap().rules.clear();
             ok(200)
@@ -281,9 +313,11 @@ fn create(body: &[u8], ctype: &str, state: &Mutex<State>, config: &Config) -> An
             .unwrap_or_default(),
         None => get("From").unwrap_or_default(),
     };
+    let media: Vec<&String> = params.iter().filter(|(k, _)| k == "MediaUrl").map(|(_, v)| v).collect();
     let msg = json!({
         "sid": sid, "account_sid": config.account_sid, "to": to, "from": from, "body": text,
-        "messaging_service_sid": service,
+        "messaging_service_sid": service, "media_url": media,
+        "num_media": media.len().to_string(),
         "status": "queued", "direction": "outbound-api", "num_segments": "1", "api_version": "2010-04-01",
         "date_created": now.to_rfc2822(), "uri": format!("/2010-04-01/Accounts/{}/Messages/{sid}.json", config.account_sid),
         "status_callback": get("StatusCallback"),
