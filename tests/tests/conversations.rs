@@ -528,3 +528,49 @@ fn a_voicemail_through_the_per_job_call_webhook_joins_the_thread() {
         [("backup", "busy"), ("primary", "not_taken"), ("secondary", "no-answer")]
     );
 }
+
+#[test]
+fn erasing_a_finished_jobs_customer_erases_their_side_of_the_thread() {
+    let h = handlers();
+    let customer = customer_phone();
+    let job = job_for(&customer, None, "at_site");
+    let sid = twilio::sid("MM");
+    let photo = format!("https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/{sid}/Media/ME9");
+    let r = twilio_post(
+        "/sms/inbound",
+        &[
+            ("MessageSid", sid.as_str()),
+            ("From", &customer),
+            ("Body", "my address is 12 Elm St"),
+            ("NumMedia", "1"),
+            ("MediaUrl0", &photo),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let relayed = wait_for("the relay", 10, || sent_to(&h[0], &job).into_iter().next());
+    ack(&h[0], &reference_in(relayed["body"].as_str().unwrap()));
+    standin_call("/voice/inbound", &customer, json!({ &h[0]: "1" }), false);
+    assert_eq!(
+        send_job_message(&job, json!({"body": "See you at 12 Elm St"})).status,
+        202
+    );
+    assert_eq!(patch_job(&job, json!({"status": "completed"})).status, 200);
+    // Three texts and a call, the last the text that the job is done.
+    let before = wait_for("the thread", 10, || Some(thread(&job)).filter(|t| t.len() == 4)).len();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    // The test stack sets CUSTOMER_DATA_DAYS=0: a job finished before the run is past it.
+    let run = req("POST", "/api/maintenance/run").bearer(&dispatch()).send();
+    assert_eq!(run.status, 200, "{}", run.body);
+    let t = thread(&job);
+    assert_eq!(t.len(), before, "the record of who handled what stays: {t:?}");
+    let text = serde_json::to_string(&t).unwrap();
+    assert!(
+        !text.contains(&customer) && !text.contains("Elm St") && !text.contains(&photo),
+        "the customer's number, words and pictures are gone: {text}"
+    );
+    let call = t.iter().find(|m| m["channel"] == "voice").unwrap();
+    assert_eq!(
+        (&call["status"], &call["dispatcher_id"]),
+        (&json!("answered"), &json!("primary"))
+    );
+}

@@ -453,6 +453,27 @@ pub(crate) mod tests {
         }
     }
 
+    #[test]
+    fn a_jobs_dispatcher_comes_first_then_everyone_else_once_in_roster_order() {
+        let mut r = Roster::from_phones(&[]);
+        r.tiers = ["a", "b", "c", "d"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| tier(id, &format!("+1555010020{i}")))
+            .collect();
+        let ids = |assigned| {
+            r.in_order_for(assigned)
+                .map(|t| t.dispatcher_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(Some("c")), ["c", "a", "b", "d"]);
+        assert_eq!(ids(Some("a")), ["a", "b", "c", "d"]);
+        assert_eq!(ids(Some("zz")), ["a", "b", "c", "d"], "not on the roster: the plain order");
+        assert_eq!(ids(None), ["a", "b", "c", "d"]);
+        assert_eq!(r.positions_for(Some("c")), [2, 0, 1, 3]);
+        assert_eq!(r.positions_for(None), [0, 1, 2, 3]);
+    }
+
     fn utc(s: &str) -> DateTime<Utc> {
         crate::time::parse_timestamp(s).unwrap()
     }
