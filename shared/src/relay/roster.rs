@@ -468,7 +468,11 @@ pub(crate) mod tests {
         };
         assert_eq!(ids(Some("c")), ["c", "a", "b", "d"]);
         assert_eq!(ids(Some("a")), ["a", "b", "c", "d"]);
-        assert_eq!(ids(Some("zz")), ["a", "b", "c", "d"], "not on the roster: the plain order");
+        assert_eq!(
+            ids(Some("zz")),
+            ["a", "b", "c", "d"],
+            "not on the roster: the plain order"
+        );
         assert_eq!(ids(None), ["a", "b", "c", "d"]);
         assert_eq!(r.positions_for(Some("c")), [2, 0, 1, 3]);
         assert_eq!(r.positions_for(None), [0, 1, 2, 3]);
