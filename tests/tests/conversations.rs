@@ -219,6 +219,30 @@ fn the_assigned_dispatcher_not_answering_moves_on_through_the_roster_without_the
             .cloned()
     });
     assert_eq!(tried(&sid), ["secondary", "primary", "backup"]);
+    let status = req("GET", &format!("/api/jobs/{job}/message-status"))
+        .bearer(&dispatch())
+        .send()
+        .json();
+    let attempts: Vec<(&str, &str, &str)> = status["messages"][0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["dispatcher_id"].as_str().unwrap(),
+                a["to"].as_str().unwrap(),
+                a["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            ("secondary", h[1].as_str(), "no_ack"),
+            ("primary", h[0].as_str(), "no_ack"),
+            ("backup", h[2].as_str(), "no_ack")
+        ]
+    );
     assert_eq!(
         sent_to(&h[1], &job).len(),
         1,

@@ -93,3 +93,24 @@ fn twilio_21610_is_recorded_and_later_automatic_texts_are_skipped() {
         "an automatic text went to an opted-out customer"
     );
 }
+
+#[test]
+fn help_is_relayed_marked_and_leaves_automatic_texts_on() {
+    use_test_roster();
+    let h = handlers();
+    let customer = customer_phone();
+    let job = job_for(&customer);
+    inbound_sms(&message_sid(), &customer, "help");
+    let relayed = wait_for("the relayed HELP", 10, || {
+        sent_to(&h[0], &format!("job {job}")).into_iter().next()
+    });
+    let body = relayed["body"].as_str().unwrap();
+    assert!(body.contains("[asked for HELP]: help"), "{body}");
+    ack(&h[0], &reference_in(body));
+    // Twilio answers HELP itself; we send nothing back, and automatic texts still go.
+    assert_eq!(patch_job(&job, json!({"status": "en_route"})).status, 200);
+    wait_for("the status text", 10, || {
+        sent_to(&customer, "on its way").into_iter().next()
+    });
+    assert_eq!(sent_to(&customer, "").len(), 1, "{:?}", sent_to(&customer, ""));
+}
