@@ -158,7 +158,8 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
 /// (OkHttp, `HttpURLConnection`; Ktor follows redirects for GET only) and a webhook's signed
 /// URL into another URL. The signature is still checked over the path as received.
 fn without_trailing_slash(path: &str) -> &str {
-    let lenient = ["/ingest/", "/sms/", "/voice/"].iter().any(|p| path.starts_with(p));
+    let lenient = ["/ingest/", "/sms/", "/voice/"].iter().any(|p| path.starts_with(p))
+        || (path.starts_with("/api/jobs/") && path.ends_with("-webhook/"));
     match path.strip_suffix('/') {
         Some(trimmed) if lenient && !trimmed.ends_with('/') => trimmed,
         _ => path,

@@ -372,6 +372,20 @@ fn the_per_job_sms_webhook_fixes_the_job_and_is_signed() {
     ack(&handlers()[0], state["ref"].as_str().unwrap());
     let t = thread(&job);
     assert_eq!((t.len(), &t[0]["from"]), (1, &json!(stranger)));
+    assert_eq!(t[0]["dispatcher_id"], "primary");
+
+    // As typed into Twilio's console with a trailing slash: the same webhook, signed over it.
+    let again = message_sid();
+    let r = twilio_post(
+        &format!("{path}/"),
+        &[("MessageSid", &again), ("From", &stranger), ("Body", "and again")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let state = wait_for("the second relay", 10, || {
+        Some(relay_state(&again)).filter(|r| r.status == 200).map(|r| r.json())
+    });
+    assert_eq!(state["job_id"], job.as_str());
+    ack(&handlers()[0], state["ref"].as_str().unwrap());
 
     // Signed for /sms/inbound is not signed for this URL.
     let form = format!("MessageSid={}&From=%2B15550000001&Body=hi", message_sid());
