@@ -228,3 +228,44 @@ fn a_dispatchers_change_wins_over_the_geofence() {
     );
     assert_eq!(texts_to(&customer).len(), 1, "{:?}", texts_to(&customer));
 }
+
+#[test]
+fn eta_metrics_compare_the_etas_shown_with_the_arrival_of_completed_jobs() {
+    let metrics = || {
+        let r = req("GET", "/api/metrics/eta").bearer(&dispatch()).send();
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let before = metrics();
+    for k in ["jobs", "mdape", "p90_abs_error_s"] {
+        assert!(before.get(k).is_some(), "{k} missing: {before}");
+    }
+    let customer = customer_phone();
+    let (job, trailer) = job(&customer, json!({ "notify": false }));
+    // Uploaded as it happens: on the way for twelve minutes (ETAs kept every five), then there.
+    let mut track: Vec<Value> = (0..24)
+        .map(|i| fix(1200 - 30 * i, -6000.0 + 250.0 * i as f64))
+        .collect();
+    track.extend((0..7).map(|i| fix(480 - 30 * i, -20.0)));
+    for f in track.chunks(4) {
+        post(&job, &trailer, f);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    wait_status(&job, "at_site");
+    // Not completed yet: not counted.
+    settle();
+    assert_eq!(metrics()["jobs"], before["jobs"]);
+    assert_eq!(patch_job(&job, json!({"status": "completed"})).status, 200);
+    let after = metrics();
+    assert_eq!(
+        after["jobs"].as_u64(),
+        Some(before["jobs"].as_u64().unwrap() + 1),
+        "{after}"
+    );
+    assert!(after["mdape"].as_f64().is_some_and(|m| m >= 0.0), "{after}");
+    assert!(after["p90_abs_error_s"].as_f64().is_some_and(|s| s >= 0.0), "{after}");
+    req("GET", "/api/metrics/eta")
+        .bearer(&ingest(&job))
+        .send()
+        .expect_error(403, "forbidden_scope");
+}
