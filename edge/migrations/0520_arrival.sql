@@ -1,8 +1,8 @@
 -- Arrival automation (issue 15). Times in ms since the epoch.
 
--- One job's geofence state (qdn_shared::arrival::Arrival, without its kept fixes, which are read
--- back from fix_buckets) and the ETAs kept to measure them, as JSON. Written only when a decision
--- changes, with a compare-and-swap on `version`: two ingests of one job never both send a text.
+-- One job's geofence state (qdn_shared::arrival::Arrival as JSON, without its kept fixes, which
+-- are read back from fix_buckets). Written only when a decision changes, with a compare-and-swap
+-- on `version`: two ingests of one job never both send a text.
 CREATE TABLE arrival_states (
   job_id      TEXT PRIMARY KEY,
   version     INTEGER NOT NULL,
@@ -10,8 +10,9 @@ CREATE TABLE arrival_states (
   updated_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Predicted vs actual seconds to arrival, per job and stop, written when the trailer arrived:
--- a JSON array of [predicted_s, actual_s]. GET /api/metrics/eta reads those of completed jobs.
+-- Predicted vs actual seconds to arrival, per job and stop, written when the trailer arrived (the
+-- ETA replayed every 5 minutes of the trip on its stored fixes): a JSON array of
+-- [predicted_s, actual_s]. GET /api/metrics/eta reads those of completed jobs.
 CREATE TABLE eta_outcomes (
   job_id      TEXT NOT NULL,
   stop_index  INTEGER NOT NULL,
@@ -31,3 +32,16 @@ CREATE TABLE silent_trackers (
   alerted_at  INTEGER NOT NULL,
   PRIMARY KEY (job_id, trailer_id)
 ) WITHOUT ROWID;
+
+-- A finished trip to a stop, thinned (qdn_shared::eta::PastTrip as JSON): later ETAs to about
+-- the same place learn how long the rest of the road took. Found by the destination's box.
+CREATE TABLE past_trips (
+  job_id      TEXT NOT NULL,
+  stop_index  INTEGER NOT NULL,
+  dest_lat    REAL NOT NULL,
+  dest_lon    REAL NOT NULL,
+  arrived_at  INTEGER NOT NULL,
+  trip        TEXT NOT NULL,
+  PRIMARY KEY (job_id, stop_index)
+) WITHOUT ROWID;
+CREATE INDEX past_trips_by_dest ON past_trips (dest_lat, dest_lon);

@@ -46,6 +46,7 @@ pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Re
     stale_heartbeats(env, now).await?;
     crate::db::arrival::forget_finished(env, now - chrono::Duration::days(1)).await?;
     crate::db::arrival::delete_outcomes_before(env, audit_cutoff).await?;
+    crate::db::arrival::delete_trips_before(env, audit_cutoff).await?;
     let silent = crate::arrival::silent::check(env, now).await?;
     Ok(Report {
         silent_trackers_alerted: silent,

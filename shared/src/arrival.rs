@@ -559,6 +559,56 @@ fn to_time(ms: i64) -> DateTime<Utc> {
     crate::time::from_ms(ms).unwrap_or_default()
 }
 
+/// Checkpoints of [`eta_outcomes`]: one per this many seconds of the trip.
+pub const OUTCOME_EVERY_S: i64 = 300;
+/// Fixes within one slot of this many seconds count once in [`eta_outcomes`]'s replay: the ETA
+/// does not need a 1 Hz track, and the Worker's CPU time is bounded.
+const REPLAY_SLOT_MS: i64 = 15_000;
+
+/// How the ETA did on a finished trip to `dest`, reached at `arrived_at`: the ETA computed from
+/// the fixes known at each [`OUTCOME_EVERY_S`] checkpoint of the trip (as the Worker computed it
+/// then, given the fixes had come in order), against the time it really took. Returns
+/// (predicted, actual) seconds to go.
+pub fn eta_outcomes(
+    fixes: &[StoredFix],
+    dest: (f64, f64),
+    past: &[eta::PastTrip],
+    arrived_at: DateTime<Utc>,
+) -> Vec<(f64, f64)> {
+    let end = arrived_at.timestamp_millis();
+    let mut kept: Vec<&StoredFix> = fixes
+        .iter()
+        .filter(|f| f.recorded_at.timestamp_millis() < end)
+        .collect();
+    kept.sort_by_key(|f| (f.recorded_at, f.trailer_id.clone()));
+    kept.dedup_by_key(|f| {
+        (
+            f.trailer_id.clone(),
+            f.recorded_at.timestamp_millis().div_euclid(REPLAY_SLOT_MS),
+        )
+    });
+    let Some(first) = kept.first().map(|f| f.recorded_at.timestamp_millis()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut at = first;
+    while at < end {
+        let known: Vec<StoredFix> = kept
+            .iter()
+            .take_while(|f| f.recorded_at.timestamp_millis() <= at)
+            .map(|f| (*f).clone())
+            .collect();
+        if let Some(r) = eta_reading(&known, dest, past) {
+            let actual = (end - r.at.timestamp_millis()) as f64 / 1000.0;
+            if actual > 0.0 && r.seconds.is_finite() {
+                out.push((r.seconds, actual));
+            }
+        }
+        at += OUTCOME_EVERY_S * 1000;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,5 @@
-//! The `arrival_states`, `eta_outcomes` and `silent_trackers` tables (migration 0520).
+//! The `arrival_states`, `eta_outcomes`, `past_trips` and `silent_trackers` tables (migration
+//! 0520), and the trip's fixes read back on arrival.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -187,4 +188,115 @@ pub async fn forget_finished(env: &Env, cutoff: DateTime<Utc>) -> worker::Result
         ])
         .await?;
     Ok(r.iter().map(changes).sum())
+}
+
+/// The job's fixes (every trailer) recorded in `[from, to)`.
+pub async fn fixes_between(
+    env: &Env,
+    job_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> worker::Result<Vec<qdn_shared::view::StoredFix>> {
+    #[derive(Deserialize)]
+    struct Bucket {
+        trailer_id: String,
+        fixes: String,
+    }
+    type Stored = (i64, f64, f64, Option<f64>, Option<f64>, Option<f64>, i64);
+    let buckets: Vec<Bucket> = db(env)?
+        .prepare(
+            "SELECT trailer_id, fixes FROM fix_buckets WHERE job_id = ?1 AND last_at >= ?2 AND first_at < ?3 \
+             ORDER BY bucket_start",
+        )
+        .bind(&[s(job_id), ms(from), ms(to)])?
+        .all()
+        .await?
+        .results()?;
+    let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+    let mut out = Vec::new();
+    for b in buckets {
+        let held: Vec<Stored> =
+            serde_json::from_str(&b.fixes).map_err(|e| worker::Error::RustError(format!("a stored bucket: {e}")))?;
+        out.extend(held.into_iter().filter(|f| f.0 >= from && f.0 < to).filter_map(
+            |(at, lat, lon, speed_mps, heading_deg, accuracy_m, _)| {
+                Some(qdn_shared::view::StoredFix {
+                    trailer_id: b.trailer_id.clone(),
+                    lat,
+                    lon,
+                    recorded_at: qdn_shared::time::from_ms(at)?,
+                    speed_mps,
+                    heading_deg,
+                    accuracy_m,
+                })
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Keeps a finished trip to a stop (the first arrival counts).
+pub async fn keep_trip(
+    env: &Env,
+    job_id: &str,
+    stop_index: usize,
+    trip: &qdn_shared::eta::PastTrip,
+    arrived_at: DateTime<Utc>,
+) -> worker::Result<()> {
+    let json = serde_json::to_string(trip).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db(env)?
+        .prepare(
+            "INSERT INTO past_trips (job_id, stop_index, dest_lat, dest_lon, arrived_at, trip) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            s(job_id),
+            JsValue::from_f64(stop_index as f64),
+            JsValue::from_f64(trip.dest.0),
+            JsValue::from_f64(trip.dest.1),
+            ms(arrived_at),
+            s(&json),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Past trips (newest first, at most `limit`) whose destination is within about `MATCH_M` of
+/// `dest`: the only ones that can teach an ETA to it.
+pub async fn trips_to(env: &Env, dest: (f64, f64), limit: usize) -> worker::Result<Vec<qdn_shared::eta::PastTrip>> {
+    #[derive(Deserialize)]
+    struct Row {
+        trip: String,
+    }
+    let dlat = qdn_shared::eta::MATCH_M / 111_000.0;
+    let dlon = dlat / dest.0.to_radians().cos().abs().max(0.01);
+    let rows: Vec<Row> = db(env)?
+        .prepare(
+            "SELECT trip FROM past_trips WHERE dest_lat BETWEEN ?1 AND ?2 AND dest_lon BETWEEN ?3 AND ?4 \
+             ORDER BY arrived_at DESC LIMIT ?5",
+        )
+        .bind(&[
+            JsValue::from_f64(dest.0 - dlat),
+            JsValue::from_f64(dest.0 + dlat),
+            JsValue::from_f64(dest.1 - dlon),
+            JsValue::from_f64(dest.1 + dlon),
+            JsValue::from_f64(limit as f64),
+        ])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| serde_json::from_str(&r.trip).ok())
+        .collect())
+}
+
+/// Deletes past trips that arrived before `cutoff` (roads and habits change).
+pub async fn delete_trips_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let r = db(env)?
+        .prepare("DELETE FROM past_trips WHERE arrived_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
+    Ok(changes(&r))
 }

@@ -61,7 +61,7 @@ impl Summary {
 
 /// Stores the checked fixes of `checked` (by their index in the request) for `job`; the ones
 /// that failed their checks are reported by index.
-/// New fixes of a job under way then run the arrival automation, after the answer.
+/// New fixes of a job under way then run the arrival automation (its texts go after the answer).
 pub async fn store(
     env: &Env,
     ctx: &Context,
@@ -88,8 +88,10 @@ pub async fn store(
     if accepted > 0 {
         crate::cache::fixes_changed(&job.job_id);
         if crate::arrival::watches(job.status) {
-            let (env, job_id) = (env.clone(), job.job_id.clone());
-            ctx.wait_until(async move { crate::arrival::after_ingest(&env, &job_id).await });
+            if let Some(texts) = crate::arrival::after_ingest(env, job).await {
+                let env = env.clone();
+                ctx.wait_until(async move { crate::arrival::send(&env, texts).await });
+            }
         }
     }
     Ok(Summary {
