@@ -562,8 +562,11 @@ fn to_time(ms: i64) -> DateTime<Utc> {
 /// Checkpoints of [`eta_outcomes`]: one per this many seconds of the trip.
 pub const OUTCOME_EVERY_S: i64 = 300;
 /// Fixes within one slot of this many seconds count once in [`eta_outcomes`]'s replay: the ETA
-/// does not need a 1 Hz track, and the Worker's CPU time is bounded.
-const REPLAY_SLOT_MS: i64 = 15_000;
+/// does not need a 1 Hz track, and the Worker's CPU time stays bounded (a two-hour trip replays
+/// at most 240 fixes at 24 checkpoints).
+const REPLAY_SLOT_MS: i64 = 30_000;
+/// Only the last this-many seconds of a trip are replayed.
+pub const REPLAY_MAX_S: i64 = 2 * 3600;
 
 /// How the ETA did on a finished trip to `dest`, reached at `arrived_at`: the ETA computed from
 /// the fixes known at each [`OUTCOME_EVERY_S`] checkpoint of the trip (as the Worker computed it
@@ -576,9 +579,10 @@ pub fn eta_outcomes(
     arrived_at: DateTime<Utc>,
 ) -> Vec<(f64, f64)> {
     let end = arrived_at.timestamp_millis();
+    let start = end - REPLAY_MAX_S * 1000;
     let mut kept: Vec<&StoredFix> = fixes
         .iter()
-        .filter(|f| f.recorded_at.timestamp_millis() < end)
+        .filter(|f| (start..end).contains(&f.recorded_at.timestamp_millis()))
         .collect();
     kept.sort_by_key(|f| (f.recorded_at, f.trailer_id.clone()));
     kept.dedup_by_key(|f| {

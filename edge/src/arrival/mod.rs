@@ -41,8 +41,8 @@ use crate::error::{AppError, AppResult};
 const ROUNDS: usize = 4;
 /// Past trips to a destination read for an ETA: the newest.
 const PAST_TRIPS: usize = 20;
-/// A trip is replayed from when the job set out for the stop, but no further back than this.
-const LONGEST_TRIP: Duration = Duration::hours(4);
+/// A trip is kept from when the job set out for the stop, but no further back than this.
+const LONGEST_TRIP: Duration = Duration::seconds(arrival::REPLAY_MAX_S);
 
 /// Texts decided and committed, to send after the answer.
 pub struct Texts {
