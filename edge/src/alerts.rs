@@ -26,9 +26,9 @@ pub async fn raise_once_this_hour(env: &Env, kind: AlertKind, text: &str) {
 }
 
 async fn raise_keyed(env: &Env, kind: AlertKind, key: &str, every: chrono::Duration, text: &str) {
-    let Some(url) = crate::config::get(env).alert_webhook_url.clone() else {
+    if crate::config::get(env).alert_webhook_url.is_none() {
         return;
-    };
+    }
     match crate::db::alerts::claim(env, key, crate::clock::now(), every).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -37,7 +37,21 @@ async fn raise_keyed(env: &Env, kind: AlertKind, key: &str, every: chrono::Durat
             return;
         }
     }
-    let body = serde_json::json!({ "text": format!("[QDN relay] {text}"), "kind": kind });
+    post(env, kind.as_str(), &format!("[QDN relay] {text}")).await
+}
+
+/// A tracking alert (`kind` e.g. `tracker_silent`), not rate-limited here: the caller decides
+/// once per occurrence (a silence, say) and calls this once.
+pub async fn raise_tracking(env: &Env, kind: &str, text: &str) {
+    post(env, kind, &format!("[QDN tracking] {text}")).await
+}
+
+/// Posts one alert to the webhook, with a timeout; failures are logged.
+async fn post(env: &Env, kind: &str, text: &str) {
+    let Some(url) = crate::config::get(env).alert_webhook_url.clone() else {
+        return;
+    };
+    let body = serde_json::json!({ "text": text, "kind": kind });
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/json");
     let mut init = RequestInit::new();
@@ -56,8 +70,8 @@ async fn raise_keyed(env: &Env, kind: AlertKind, key: &str, every: chrono::Durat
     };
     match sent {
         Ok(Some(s)) if (200..300).contains(&s) => {}
-        Ok(Some(s)) => worker::console_error!("alert {}: the webhook answered {s}", kind.as_str()),
-        Ok(None) => worker::console_error!("alert {}: the webhook gave no answer within {TIMEOUT:?}", kind.as_str()),
-        Err(e) => worker::console_error!("alert {}: the webhook failed: {e}", kind.as_str()),
+        Ok(Some(s)) => worker::console_error!("alert {kind}: the webhook answered {s}"),
+        Ok(None) => worker::console_error!("alert {kind}: the webhook gave no answer within {TIMEOUT:?}"),
+        Err(e) => worker::console_error!("alert {kind}: the webhook failed: {e}"),
     }
 }

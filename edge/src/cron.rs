@@ -1,6 +1,7 @@
 //! The cron trigger's work (also `POST /api/maintenance/run`): fixes are kept 7 days, and so are
 //! unknown device ids and device flags after they were last seen; the relay's audit log 90 days;
-//! tiers whose heartbeats stopped are alerted on.
+//! tiers whose heartbeats stopped are alerted on, and so are trackers of jobs under way that
+//! went silent (`arrival::silent`).
 
 use qdn_shared::relay::alert::AlertKind;
 use worker::Env;
@@ -18,6 +19,8 @@ pub struct Report {
     pub customers_erased: usize,
     /// Unknown device ids and device flags not seen for 7 days.
     pub device_rows_deleted: usize,
+    /// Trackers of jobs under way newly silent for `TRACKER_SILENT_MIN` (one alert each).
+    pub silent_trackers_alerted: usize,
 }
 
 pub async fn run(env: &Env) -> worker::Result<Report> {
@@ -43,7 +46,12 @@ pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Re
          erased the customers of {erased} jobs finished over {days} days ago"
     );
     stale_heartbeats(env, now).await?;
+    crate::db::arrival::forget_finished(env, now - chrono::Duration::days(1)).await?;
+    crate::db::arrival::delete_outcomes_before(env, audit_cutoff).await?;
+    crate::db::arrival::delete_trips_before(env, audit_cutoff).await?;
+    let silent = crate::arrival::silent::check(env, now).await?;
     Ok(Report {
+        silent_trackers_alerted: silent,
         fixes_deleted: deleted,
         relay_rows_deleted: audit,
         customers_erased: erased,

@@ -2,6 +2,7 @@
 //! `qdn-shared`; this crate wires them to HTTP, D1, Durable Objects and Twilio.
 
 mod alerts;
+mod arrival;
 mod auth;
 mod cache;
 mod clock;

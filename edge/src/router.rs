@@ -53,7 +53,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         },
         ["api", "jobs", key, "location"] => match method {
             Get => jobs::location::get(req, env, key).await,
-            Post => ingest::json::post(req, env, key).await,
+            Post => ingest::json::post(req, env, ctx, key).await,
             _ => Err(AppError::Method { allow: "GET, POST" }),
         },
         ["api", "jobs", key, "messages"] => {
@@ -76,6 +76,15 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             only(&method, &[Post], "POST")?;
             jobs::webhooks::call(req, env, key).await
         }
+        ["api", "jobs", key, "links"] => match method {
+            Post => jobs::links::post(req, env, key).await,
+            Delete => jobs::links::delete(req, env, key).await,
+            _ => Err(AppError::Method { allow: "POST, DELETE" }),
+        },
+        ["api", "metrics", "eta"] => {
+            only(&method, &[Get], "GET")?;
+            jobs::eta_metrics::get(req, env).await
+        }
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;
             tokens::mint::post(req, env).await
@@ -94,11 +103,11 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         }
         ["ingest", "osmand"] => {
             only(&method, &[Get, Post], "GET, POST")?;
-            ingest::osmand::handle(req, env).await
+            ingest::osmand::handle(req, env, ctx).await
         }
         ["ingest", "owntracks"] => {
             only(&method, &[Post], "POST")?;
-            ingest::owntracks::post(req, env).await
+            ingest::owntracks::post(req, env, ctx).await
         }
         ["sms", "inbound"] => {
             only(&method, &[Post], "POST")?;

@@ -170,8 +170,61 @@ pub struct Arrival {
 }
 
 impl Arrival {
+    /// The state of a job first seen in `status`, which it took at `changed_at`. Fixes count
+    /// from `evidence_from` on: the status change, when a dispatcher moved the job (a trailer
+    /// parked at the site while the job was scheduled has not arrived); `None` when every fix
+    /// stored for the job counts (it was created in this status, so they were all sent for it).
+    /// A job found at the site was put there by a dispatcher, whose change sent its own text.
+    pub fn starting(status: JobStatus, changed_at: DateTime<Utc>, evidence_from: Option<DateTime<Utc>>) -> Arrival {
+        let mut a = Arrival::default();
+        let ms = changed_at.timestamp_millis();
+        a.follow_status(JobStatus::Scheduled, ms, changed_at);
+        a.follow_status(status, ms, changed_at);
+        a.since_ms = evidence_from.map(|t| t.timestamp_millis());
+        a
+    }
+
     pub fn status(&self) -> Option<JobStatus> {
         self.status
+    }
+
+    /// What must be stored between updates: everything but the kept fixes, which the Worker
+    /// reads back from its stored fixes on every update (so a fix costs no write of the state).
+    pub fn durable(&self) -> Arrival {
+        Arrival {
+            tracks: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Whether `other` decided anything differently: a status, the evidence window, a stop, a
+    /// text. The newest ETA's time alone is no reason to store the state (ETA readings come from
+    /// the stored fixes, newest first, so an older one cannot come back).
+    pub fn decides_like(&self, other: &Arrival) -> bool {
+        let strip = |a: &Arrival| Arrival {
+            tracks: BTreeMap::new(),
+            eta_at_ms: None,
+            ..a.clone()
+        };
+        strip(self) == strip(other)
+    }
+
+    /// Whether an ETA could still decide a text: heading for the stop with "arriving soon" (or,
+    /// with a window, "running late") undecided. Otherwise the Worker need not compute one.
+    pub fn wants_eta(&self, job: &JobView) -> bool {
+        let heading_here = match self.status.unwrap_or(job.status) {
+            JobStatus::EnRoute => true,
+            JobStatus::EnRouteNext => self.left.is_none() || self.left != Some(job.destination),
+            _ => false,
+        };
+        heading_here
+            && (!self.notices.contains_key(&Notice::ArrivingSoon)
+                || (job.window_end.is_some() && !self.notices.contains_key(&Notice::RunningLate)))
+    }
+
+    /// Whether a text could still be decided (the opt-out needs reading only then).
+    pub fn texts_pending(&self) -> bool {
+        Notice::ALL.iter().any(|n| !self.notices.contains_key(n))
     }
 
     /// What was decided about a text, if it has been.
@@ -506,5 +559,83 @@ fn to_time(ms: i64) -> DateTime<Utc> {
     crate::time::from_ms(ms).unwrap_or_default()
 }
 
+/// Checkpoints of [`eta_outcomes`]: one per this many seconds of the trip.
+pub const OUTCOME_EVERY_S: i64 = 300;
+/// Fixes within one slot of this many seconds count once in [`eta_outcomes`]'s replay: the ETA
+/// does not need a 1 Hz track, and the Worker's CPU time stays bounded (a two-hour trip replays
+/// at most 240 fixes at 24 checkpoints).
+const REPLAY_SLOT_MS: i64 = 30_000;
+/// Only the last this-many seconds of a trip are replayed.
+pub const REPLAY_MAX_S: i64 = 2 * 3600;
+
+/// How the ETA did on a finished trip to `dest`, reached at `arrived_at`: the ETA computed from
+/// the fixes known at each [`OUTCOME_EVERY_S`] checkpoint of the trip (as the Worker computed it
+/// then, given the fixes had come in order), against the time it really took. Returns
+/// (predicted, actual) seconds to go.
+pub fn eta_outcomes(
+    fixes: &[StoredFix],
+    dest: (f64, f64),
+    past: &[eta::PastTrip],
+    arrived_at: DateTime<Utc>,
+) -> Vec<(f64, f64)> {
+    let end = arrived_at.timestamp_millis();
+    let start = end - REPLAY_MAX_S * 1000;
+    let mut kept: Vec<&StoredFix> = fixes
+        .iter()
+        .filter(|f| (start..end).contains(&f.recorded_at.timestamp_millis()))
+        .collect();
+    kept.sort_by_key(|f| (f.recorded_at, f.trailer_id.clone()));
+    kept.dedup_by_key(|f| {
+        (
+            f.trailer_id.clone(),
+            f.recorded_at.timestamp_millis().div_euclid(REPLAY_SLOT_MS),
+        )
+    });
+    let Some(first) = kept.first().map(|f| f.recorded_at.timestamp_millis()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut at = first;
+    while at < end {
+        let known: Vec<StoredFix> = kept
+            .iter()
+            .take_while(|f| f.recorded_at.timestamp_millis() <= at)
+            .map(|f| (*f).clone())
+            .collect();
+        if let Some(r) = eta_reading(&known, dest, past) {
+            let actual = (end - r.at.timestamp_millis()) as f64 / 1000.0;
+            if actual > 0.0 && r.seconds.is_finite() {
+                out.push((r.seconds, actual));
+            }
+        }
+        at += OUTCOME_EVERY_S * 1000;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;
+
+/// The ETA the texts go by: the trailer expected first, from its fixes (any order, any
+/// trailers) and the past trips, as of the device time of its newest fix.
+pub fn eta_reading(fixes: &[StoredFix], dest: (f64, f64), past: &[eta::PastTrip]) -> Option<EtaReading> {
+    let mut by_trailer: BTreeMap<&str, Vec<eta::Point>> = BTreeMap::new();
+    for f in fixes {
+        by_trailer
+            .entry(f.trailer_id.as_str())
+            .or_default()
+            .push(eta::Point::new(f.recorded_at, f.lat, f.lon));
+    }
+    by_trailer
+        .into_values()
+        .filter_map(|mut track| {
+            track.sort_by(|a, b| a.t.total_cmp(&b.t));
+            let newest = track.last()?.t;
+            let e = eta::estimate_learned(&track, dest, past)?;
+            Some(EtaReading {
+                at: to_time((newest * 1000.0).round() as i64),
+                seconds: e.seconds,
+            })
+        })
+        .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+}

@@ -14,6 +14,10 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// How the example secret of `.dev.vars.example` begins: published, so never for a public
 /// (https) deployment, even with its tail edited.
 pub const EXAMPLE_JWT_SECRET_PREFIX: &str = "dev-only-change-me";
+/// "Arriving soon" goes when the ETA first drops to this many minutes.
+pub const ARRIVING_SOON_MIN: f64 = 10.0;
+/// An `en_route` job whose trailers sent no fix for this many minutes raises an alert.
+pub const TRACKER_SILENT_MIN: u32 = 10;
 /// More primary-tier failovers than this in 60 minutes raise an alert.
 pub const ALERT_FAILOVER_THRESHOLD: u32 = 3;
 
@@ -44,6 +48,12 @@ pub struct Config {
     pub track_page: TrackPage,
     /// `CUSTOMER_DATA_DAYS` (default 180): a finished job's customer is erased after this.
     pub customer_data_days: u32,
+    /// `ARRIVING_SOON_MIN` (default 10): the customer's "arriving soon" text goes when the ETA
+    /// first drops to this many minutes or less.
+    pub arriving_soon_min: f64,
+    /// `TRACKER_SILENT_MIN` (default 10): minutes without a fix from an `en_route` job's
+    /// trailer before one alert is raised.
+    pub tracker_silent_min: u32,
     /// `QDN_TEST_FAULTS=1`: honour the test stack's injected faults. Never set in production.
     pub test_faults: bool,
 }
@@ -133,6 +143,14 @@ impl Config {
             customer_data_days: get("CUSTOMER_DATA_DAYS")
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(CUSTOMER_DATA_DAYS),
+            arriving_soon_min: get("ARRIVING_SOON_MIN")
+                .and_then(|m| m.parse::<f64>().ok())
+                .filter(|m| m.is_finite() && *m >= 0.0 && *m <= 24.0 * 60.0)
+                .unwrap_or(ARRIVING_SOON_MIN),
+            tracker_silent_min: get("TRACKER_SILENT_MIN")
+                .and_then(|m| m.parse::<u32>().ok())
+                .filter(|m| *m > 0)
+                .unwrap_or(TRACKER_SILENT_MIN),
             test_faults: get("QDN_TEST_FAULTS").as_deref() == Some("1"),
         }
     }
@@ -215,8 +233,18 @@ mod tests {
         assert_eq!(c.customer_data_days, 180);
         assert!(!c.test_faults, "faults are for the test stack only");
         assert_eq!(c.alert_failover_threshold, 3);
+        assert_eq!((c.arriving_soon_min, c.tracker_silent_min), (10.0, 10));
         assert!(c.backup_numbers.is_empty() && c.messaging_service_sid.is_none());
         assert!(c.jwt_secret.is_none() && c.cors_origins.is_empty() && c.track_page.tiles.is_none());
+    }
+
+    #[test]
+    fn arrival_minutes_are_read_and_nonsense_falls_back_to_the_default() {
+        let c = config(&[("ARRIVING_SOON_MIN", "7.5"), ("TRACKER_SILENT_MIN", "20")]);
+        assert_eq!((c.arriving_soon_min, c.tracker_silent_min), (7.5, 20));
+        let c = config(&[("ARRIVING_SOON_MIN", "-1"), ("TRACKER_SILENT_MIN", "0")]);
+        assert_eq!((c.arriving_soon_min, c.tracker_silent_min), (10.0, 10));
+        assert_eq!(config(&[("ARRIVING_SOON_MIN", "NaN")]).arriving_soon_min, 10.0);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! ([`history`]); where they exist, the two are averaged (in log time, so neither a too-short
 //! nor a too-long guess dominates), the past trips weighing more the more of them there are.
 
+pub mod accuracy;
 mod history;
 
 use chrono::{DateTime, Utc};

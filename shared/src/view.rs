@@ -86,6 +86,37 @@ pub struct JobFacts {
 /// Most trail points in a view: enough for the map, small enough for a 10 s poll on a phone.
 pub const TRAIL_MAX: usize = 60;
 
+/// A finished job's trailer is shown this long after the job ended (the customer checking where
+/// it went), then never again: the trailer is on someone else's job by then.
+pub const SHOWN_AFTER_END_S: i64 = 2 * 3600;
+
+/// Whether the customer may see where the trailer is at `now`: not before it is on its way
+/// (`scheduled`: it may be parked at another customer's), and not from [`SHOWN_AFTER_END_S`]
+/// after the job was completed or cancelled (`updated_at` of a finished job is when it ended).
+pub fn shows_position(status: JobStatus, updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    match status {
+        JobStatus::Scheduled => false,
+        JobStatus::Completed | JobStatus::Cancelled => now < updated_at + chrono::Duration::seconds(SHOWN_AFTER_END_S),
+        JobStatus::EnRoute | JobStatus::AtSite | JobStatus::EnRouteNext => true,
+    }
+}
+
+/// [`location_view`] as the customer may see it at `now`: without position, ETA or trail when
+/// [`shows_position`] says no.
+pub fn location_view_at(
+    job: &JobFacts,
+    fixes: Vec<StoredFix>,
+    company_phone: Option<String>,
+    now: DateTime<Utc>,
+) -> LocationView {
+    let fixes = if shows_position(job.status, job.updated_at, now) {
+        fixes
+    } else {
+        Vec::new()
+    };
+    location_view(job, fixes, company_phone)
+}
+
 /// Builds the customer's view from the job and its recent fixes (any order, any trailers).
 /// With several trailers, the view follows the one expected to arrive first.
 pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
@@ -204,6 +235,31 @@ mod tests {
         let v = location_view(&job(JobStatus::EnRoute), fixes, None);
         assert_eq!(v.position.unwrap().lat, 0.5);
         assert_eq!(v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(), vec![0.1, 0.3, 0.5]);
+    }
+
+    #[test]
+    fn no_position_before_en_route_nor_from_two_hours_after_the_end() {
+        let fixes = || vec![fix("a", 1, 0.5), fix("a", 2, 0.6)];
+        let at = |status, minutes_after_update: i64| {
+            let mut j = job(status);
+            j.updated_at = t0() + Duration::minutes(3);
+            location_view_at(
+                &j,
+                fixes(),
+                None,
+                j.updated_at + Duration::minutes(minutes_after_update),
+            )
+        };
+        let scheduled = at(JobStatus::Scheduled, 0);
+        assert!(scheduled.position.is_none() && scheduled.trail.is_empty() && scheduled.eta.is_none());
+        assert!(at(JobStatus::EnRoute, 500).position.is_some());
+        assert!(at(JobStatus::AtSite, 500).position.is_some());
+        for done in [JobStatus::Completed, JobStatus::Cancelled] {
+            assert!(at(done, 119).position.is_some(), "{done:?}");
+            let late = at(done, 120);
+            assert!(late.position.is_none() && late.trail.is_empty(), "{done:?}");
+            assert_eq!(late.status, done);
+        }
     }
 
     #[test]

@@ -208,6 +208,9 @@ const tests = {
   },
 };
 
+// The link lifecycle's tests live in their own file.
+Object.assign(tests, (await import("./links.mjs")).default({ api, BASE, DEST, token, until, text }));
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

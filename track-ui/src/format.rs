@@ -76,6 +76,16 @@ pub fn status_headline(s: JobStatus) -> &'static str {
     }
 }
 
+/// Where the trailer's position would be, when the view has none: the API shows none before
+/// the trailer is on its way, nor from two hours after the job ended.
+pub fn no_position(s: JobStatus) -> &'static str {
+    match s {
+        JobStatus::Scheduled => "its position shows here once it is on its way",
+        JobStatus::Completed | JobStatus::Cancelled => "the job is over: the trailer's position is no longer shown",
+        JobStatus::EnRoute | JobStatus::AtSite | JobStatus::EnRouteNext => "waiting for the trailer's first position",
+    }
+}
+
 /// What to tell a person whose link the API refused.
 pub fn refusal(status: u16, code: &str, phone: Option<&str>) -> (String, String) {
     let contact = phone.map(|p| format!(" Text or call us at {p}.")).unwrap_or_default();
@@ -137,6 +147,14 @@ mod tests {
         assert!(refusal(404, "job_not_found", None).0.contains("couldn't find"));
         let (t, b) = refusal(410, "link_revoked", Some("+15550100000"));
         assert!(t.contains("withdrawn") && b.contains("+15550100000"));
+    }
+
+    #[test]
+    fn no_position_says_why() {
+        assert!(no_position(JobStatus::Scheduled).contains("once it is on its way"));
+        assert!(no_position(JobStatus::Completed).contains("no longer shown"));
+        assert!(no_position(JobStatus::Cancelled).contains("no longer shown"));
+        assert!(no_position(JobStatus::EnRoute).contains("first position"));
     }
 
     #[test]

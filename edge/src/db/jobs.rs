@@ -199,12 +199,35 @@ pub struct Change<'a> {
 /// PATCHes at once, or a PATCH racing the geofence: the second is refused, never applied on a
 /// stale read). A new status is added to the job's history. Returns whether it applied.
 pub async fn update(env: &Env, job_id: &str, c: &Change<'_>, now: DateTime<Utc>) -> worker::Result<bool> {
+    update_guarded(env, job_id, c, None, now).await
+}
+
+/// As [`update`], and only if the job is exactly as read: not changed at all since `updated_at`.
+/// The geofence writes the job's other fields as it read them, so any dispatcher's change in
+/// between (a new destination, new stops) must make it miss, not be overwritten.
+pub async fn update_unchanged(
+    env: &Env,
+    job_id: &str,
+    c: &Change<'_>,
+    updated_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> worker::Result<bool> {
+    update_guarded(env, job_id, c, Some(updated_at), now).await
+}
+
+async fn update_guarded(
+    env: &Env,
+    job_id: &str,
+    c: &Change<'_>,
+    unchanged_since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> worker::Result<bool> {
     let d = db(env)?;
     let mut stmts = vec![d
         .prepare(
             "UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6, \
              dispatcher_id = ?8, window_end = ?9, notify = ?10, geofence_m = ?11, stops = ?12, stop_index = ?13 \
-             WHERE job_id = ?1 AND status = ?7",
+             WHERE job_id = ?1 AND status = ?7 AND (?14 IS NULL OR updated_at = ?14)",
         )
         .bind(&[
             s(job_id),
@@ -220,6 +243,7 @@ pub async fn update(env: &Env, job_id: &str, c: &Change<'_>, now: DateTime<Utc>)
             JsValue::from_f64(c.details.geofence_m),
             stops_json(&c.details.stops),
             JsValue::from_f64(c.stop_index as f64),
+            opt_ms(unchanged_since),
         ])?];
     let written = Written::Updated(now, c.status);
     if let Some(ids) = c.trailer_ids {

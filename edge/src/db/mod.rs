@@ -1,6 +1,7 @@
 //! D1 access, one module per table family. SQL stays here; handlers see typed rows.
 
 pub mod alerts;
+pub mod arrival;
 pub mod devices;
 pub mod fixes;
 pub mod jobs;

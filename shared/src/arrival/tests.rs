@@ -339,3 +339,65 @@ fn with_a_fix_a_minute_a_spike_beside_a_drive_by_is_no_arrival() {
     let parked: Vec<StoredFix> = (5..9).map(|k| fix("T1", k * 60, 10.0)).collect();
     assert_eq!(moves(&drive(&mut a, &mut j, &parked)), vec![(JobStatus::AtSite, 420)]);
 }
+
+#[test]
+fn a_fresh_state_counts_fixes_from_the_dispatchers_change_only_when_there_was_one() {
+    let parked: Vec<StoredFix> = (0..10).map(|i| fix("T1", i * 20, 10.0)).collect();
+    let j = job(JobStatus::EnRoute, 300);
+    // Created en route: its whole backlog counts.
+    let mut created = Arrival::starting(JobStatus::EnRoute, t(0), None);
+    assert_eq!(moves(&created.update(&j, &parked, None)), vec![(JobStatus::AtSite, 80)]);
+    // Set en route by a dispatcher at 200 s: the older fixes do not.
+    let mut changed = Arrival::starting(JobStatus::EnRoute, t(200), Some(t(200)));
+    assert!(changed.update(&j, &parked, None).is_empty());
+    // Found at the site: the dispatcher's change sent its text, the automation sends none.
+    let mut at_site = Arrival::starting(JobStatus::AtSite, t(0), None);
+    assert!(at_site.update(&job(JobStatus::AtSite, 300), &parked, None).is_empty());
+    assert_eq!(at_site.decision(Notice::Arrived).unwrap().outcome, Outcome::Dispatcher);
+}
+
+#[test]
+fn what_is_stored_is_the_decisions_and_a_new_fix_alone_changes_none() {
+    let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 0));
+    drive(&mut a, &mut j, &[fix("T1", 0, -3000.0)]);
+    let before = a.clone();
+    drive(&mut a, &mut j, &[fix("T1", 20, -2800.0), fix("T1", 40, -2600.0)]);
+    assert!(a.decides_like(&before), "a fix far out decided something");
+    assert!(a.durable().tracks.is_empty());
+    // The durable state, given the same fixes back, decides the same.
+    let mut again = a.durable();
+    let all = [fix("T1", 0, -3000.0), fix("T1", 20, -2800.0), fix("T1", 40, -2600.0)];
+    assert!(again.update(&j, &all, None).is_empty());
+    assert!(again.decides_like(&a));
+    drive(&mut a, &mut j, &approach_and_park("T1", 400)[3..]);
+    assert!(!a.decides_like(&before), "an arrival is a decision");
+}
+
+#[test]
+fn an_eta_is_wanted_only_while_a_text_may_hang_on_it() {
+    let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 0));
+    assert!(a.wants_eta(&j));
+    a.update(&j, &[], eta(0, 5.0));
+    assert!(!a.wants_eta(&j), "arriving soon is decided and there is no window");
+    j.window_end = Some(t(3600));
+    assert!(a.wants_eta(&j));
+    j.status = JobStatus::AtSite;
+    a.update(&j, &[], None);
+    assert!(!a.wants_eta(&j));
+}
+
+#[test]
+fn the_eta_of_a_finished_trip_is_replayed_at_each_checkpoint() {
+    // Straight in at 10 m/s from 6 km: arrives at 600 s.
+    let fixes: Vec<StoredFix> = (0..=60)
+        .map(|i| fix("T1", i * 10, -6000.0 + 100.0 * i as f64))
+        .collect();
+    let pairs = eta_outcomes(&fixes, DEST, &[], t(600));
+    // Checkpoints at 0, 300 s (the fix at 600 s is the arrival itself).
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    // From the newest fix known at each checkpoint (one per 30 s slot is replayed).
+    assert_eq!(pairs[0].1, 600.0);
+    assert!((300.0..=330.0).contains(&pairs[1].1), "{pairs:?}");
+    assert!(pairs.iter().all(|(p, _)| p.is_finite() && *p > 0.0));
+    assert!(eta_outcomes(&[], DEST, &[], t(600)).is_empty());
+}

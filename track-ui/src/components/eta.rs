@@ -36,7 +36,7 @@ fn headline(v: &LocationView, now_ms: f64) -> Headline {
     let stale = age_s.is_some_and(format::is_stale);
     let fresh = age_s
         .map(format::freshness)
-        .unwrap_or_else(|| "waiting for the trailer's first position".into());
+        .unwrap_or_else(|| format::no_position(v.status).into());
     match (&v.eta, stale, v.status.is_moving()) {
         (Some(eta), false, true) => {
             let arrive_ms = eta.arrive_at.timestamp_millis() as f64;

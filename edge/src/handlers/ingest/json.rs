@@ -2,11 +2,11 @@
 
 use qdn_shared::fix::{self, Body, Checked, FixError};
 use qdn_shared::token::Scope;
-use worker::{Env, Request};
+use worker::{Context, Env, Request};
 
 use crate::error::{AppError, AppResult};
 
-pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
+pub async fn post(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) -> AppResult {
     let claims = crate::auth::require(req, env, &[Scope::Ingest])?;
     if !qdn_shared::job::valid_id(job_id) || claims.job_id.as_deref().is_some_and(|j| j != job_id) {
         return Err(AppError::job_not_found());
@@ -43,6 +43,6 @@ pub async fn post(req: &mut Request, env: &Env, job_id: &str) -> AppResult {
             .enumerate()
             .collect(),
     };
-    let summary = super::store(env, &job, checked).await?;
+    let summary = super::store(env, ctx, &job, checked).await?;
     Ok(crate::http::json(202, &summary))
 }

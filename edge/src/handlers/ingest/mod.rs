@@ -13,7 +13,7 @@ use qdn_shared::fix::{Checked, FixError};
 use qdn_shared::ingest::{Ignored, Outcome, Reported};
 use qdn_shared::ErrorCode;
 use serde::Serialize;
-use worker::Env;
+use worker::{Context, Env};
 
 use crate::db::jobs::Job;
 use crate::db::trailers::Device;
@@ -61,7 +61,13 @@ impl Summary {
 
 /// Stores the checked fixes of `checked` (by their index in the request) for `job`; the ones
 /// that failed their checks are reported by index.
-pub async fn store(env: &Env, job: &Job, checked: Vec<(usize, Result<Checked, FixError>)>) -> AppResult<Summary> {
+/// New fixes of a job under way then run the arrival automation (its texts go after the answer).
+pub async fn store(
+    env: &Env,
+    ctx: &Context,
+    job: &Job,
+    checked: Vec<(usize, Result<Checked, FixError>)>,
+) -> AppResult<Summary> {
     let mut valid = Vec::with_capacity(checked.len());
     let mut rejected = Vec::new();
     let mut clock_skew_s = None;
@@ -81,6 +87,12 @@ pub async fn store(env: &Env, job: &Job, checked: Vec<(usize, Result<Checked, Fi
     let accepted = crate::db::fixes::insert(env, &job.job_id, &valid, crate::clock::now()).await?;
     if accepted > 0 {
         crate::cache::fixes_changed(&job.job_id);
+        if crate::arrival::watches(job.status) {
+            if let Some(texts) = crate::arrival::after_ingest(env, job).await {
+                let env = env.clone();
+                ctx.wait_until(async move { crate::arrival::send(&env, texts).await });
+            }
+        }
     }
     Ok(Summary {
         accepted,
@@ -127,6 +139,7 @@ pub async fn flag_if_needed(env: &Env, device_id: &str, why: Ignored, now: DateT
 /// batch it is listed in `rejected`, because refusing the batch would have it re-sent for ever.
 pub async fn settle_and_store(
     env: &Env,
+    ctx: &Context,
     device_id: &str,
     device: &Device,
     job: &Job,
@@ -150,7 +163,7 @@ pub async fn settle_and_store(
     for why in &reasons {
         flag_if_needed(env, device_id, *why, now).await?;
     }
-    let mut summary = store(env, job, checked).await?;
+    let mut summary = store(env, ctx, job, checked).await?;
     if summary.accepted + summary.duplicates > 0 && device.is_flagged() && reasons.iter().all(|r| !r.needs_attention())
     {
         crate::db::devices::clear_flags(env, device_id).await?;

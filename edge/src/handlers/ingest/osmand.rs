@@ -4,12 +4,12 @@
 //! (`docs/trackers.md` says what each answer does to each app).
 
 use qdn_shared::ingest::{osmand, Ignored};
-use worker::{Env, Method, Request};
+use worker::{Context, Env, Method, Request};
 
 use super::Summary;
 use crate::error::AppResult;
 
-pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
+pub async fn handle(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
     crate::rate_limit::by_ip(req, env).await?;
     let now = crate::clock::now();
     let mut pairs = crate::http::query_pairs(req);
@@ -31,7 +31,9 @@ pub async fn handle(req: &mut Request, env: &Env) -> AppResult {
         None => Summary::ignored(Ignored::NoOpenJob),
         Some(device) => match crate::db::jobs::active_for_trailer(env, &device.trailer_id).await? {
             None => Summary::ignored(Ignored::NoOpenJob),
-            Some(job) => super::settle_and_store(env, &report.device_id, &device, &job, report.positions, now).await?,
+            Some(job) => {
+                super::settle_and_store(env, ctx, &report.device_id, &device, &job, report.positions, now).await?
+            }
         },
     };
     Ok(crate::http::json(200, &answer))

@@ -6,11 +6,11 @@
 
 use qdn_shared::ingest::{owntracks, Reported};
 use qdn_shared::token::{Scope, TokenError};
-use worker::{Env, Request};
+use worker::{Context, Env, Request};
 
 use crate::error::{AppError, AppResult};
 
-pub async fn post(req: &mut Request, env: &Env) -> AppResult {
+pub async fn post(req: &mut Request, env: &Env, ctx: &Context) -> AppResult {
     let (user, token) = basic_auth(req)?;
     let claims = crate::auth::verify(env, &token)?;
     crate::auth::require_scope(&claims, &[Scope::Ingest])?;
@@ -45,7 +45,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let reported = owntracks::parse(&body, device.owntracks_key.as_deref())?;
     match job {
         Some(job) => {
-            super::settle_and_store(env, &device_id, &device, &job, vec![reported], now).await?;
+            super::settle_and_store(env, ctx, &device_id, &device, &job, vec![reported], now).await?;
         }
         // A missing or wrong key stops every fix of the device, open job or not.
         None => {

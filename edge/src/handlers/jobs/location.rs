@@ -21,8 +21,14 @@ async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
     let job = crate::cache::job(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
-    let fixes = crate::db::fixes::recent(env, job_id).await?;
-    let v = view::location_view(&job.facts(), fixes, crate::config::get(env).company_number.clone());
+    let now = crate::clock::now();
+    // Not on its way yet, or long finished: the trailer's whereabouts are not the customer's.
+    let fixes = if view::shows_position(job.status, job.updated_at, now) {
+        crate::db::fixes::recent(env, job_id).await?
+    } else {
+        Vec::new()
+    };
+    let v = view::location_view_at(&job.facts(), fixes, crate::config::get(env).company_number.clone(), now);
     let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(&body);
     let etag = format!(

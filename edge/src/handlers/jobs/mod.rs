@@ -1,6 +1,8 @@
 //! `/api/jobs`: create, read, patch, and the customer's location view.
 
 pub mod create;
+pub mod eta_metrics;
+pub mod links;
 pub mod location;
 pub mod messages;
 pub mod patch;

@@ -1,0 +1,302 @@
+//! The `arrival_states`, `eta_outcomes`, `past_trips` and `silent_trackers` tables (migration
+//! 0520), and the trip's fixes read back on arrival.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::Env;
+
+use super::{changes, db, ms, s, time};
+
+/// A job's stored arrival state and its version, if it has one.
+pub async fn load(env: &Env, job_id: &str) -> worker::Result<Option<(i64, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        version: f64,
+        state: String,
+    }
+    let row: Option<Row> = db(env)?
+        .prepare("SELECT version, state FROM arrival_states WHERE job_id = ?1")
+        .bind(&[s(job_id)])?
+        .first(None)
+        .await?;
+    Ok(row.map(|r| (r.version as i64, r.state)))
+}
+
+/// Stores the state if it is still at `version` (`None`: if there is none yet). `false` when
+/// another update stored first: the caller reads it again and decides anew.
+pub async fn store(
+    env: &Env,
+    job_id: &str,
+    version: Option<i64>,
+    state: &str,
+    now: DateTime<Utc>,
+) -> worker::Result<bool> {
+    let d = db(env)?;
+    let r = match version {
+        None => d
+            .prepare(
+                "INSERT INTO arrival_states (job_id, version, state, updated_at) VALUES (?1, 1, ?2, ?3) \
+                 ON CONFLICT (job_id) DO NOTHING",
+            )
+            .bind(&[s(job_id), s(state), ms(now)])?,
+        Some(v) => d
+            .prepare(
+                "UPDATE arrival_states SET version = version + 1, state = ?2, updated_at = ?3 \
+                 WHERE job_id = ?1 AND version = ?4",
+            )
+            .bind(&[s(job_id), s(state), ms(now), JsValue::from_f64(v as f64)])?,
+    };
+    Ok(changes(&r.run().await?) == 1)
+}
+
+/// Keeps the (predicted, actual) pairs of a job's arrival at a stop; the first arrival counts.
+pub async fn record_outcome(
+    env: &Env,
+    job_id: &str,
+    stop_index: usize,
+    arrived_at: DateTime<Utc>,
+    pairs: &[(f64, f64)],
+) -> worker::Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(pairs).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db(env)?
+        .prepare(
+            "INSERT INTO eta_outcomes (job_id, stop_index, arrived_at, pairs) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            s(job_id),
+            JsValue::from_f64(stop_index as f64),
+            ms(arrived_at),
+            s(&json),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// The (predicted, actual) pairs of completed jobs that arrived since `since`, by job.
+pub async fn completed_outcomes(env: &Env, since: DateTime<Utc>) -> worker::Result<Vec<(String, Vec<(f64, f64)>)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        job_id: String,
+        pairs: String,
+    }
+    let rows: Vec<Row> = db(env)?
+        .prepare(
+            "SELECT o.job_id, o.pairs FROM eta_outcomes o JOIN jobs j ON j.job_id = o.job_id \
+             WHERE o.arrived_at >= ?1 AND j.status = 'completed'",
+        )
+        .bind(&[ms(since)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.job_id, serde_json::from_str(&r.pairs).unwrap_or_default()))
+        .collect())
+}
+
+/// Deletes outcomes that arrived before `cutoff`.
+pub async fn delete_outcomes_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let r = db(env)?
+        .prepare("DELETE FROM eta_outcomes WHERE arrived_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
+    Ok(changes(&r))
+}
+
+/// A trailer of a job under way, and when it was last heard of.
+#[derive(Debug, Clone)]
+pub struct Heard {
+    pub job_id: String,
+    pub trailer_id: String,
+    pub device_id: Option<String>,
+    /// Its newest fix's device time, or when the job set out if it sent none.
+    pub since: DateTime<Utc>,
+}
+
+/// Every trailer of every `en_route` / `en_route_next` job, with its last fix.
+pub async fn moving_trailers(env: &Env) -> worker::Result<Vec<Heard>> {
+    #[derive(Deserialize)]
+    struct Row {
+        job_id: String,
+        trailer_id: String,
+        device_id: Option<String>,
+        last_fix: Option<f64>,
+        set_out: Option<f64>,
+        updated_at: f64,
+    }
+    let rows: Vec<Row> = db(env)?
+        .prepare(
+            "SELECT j.job_id, jt.trailer_id, t.device_id, j.updated_at, \
+               (SELECT MAX(b.last_at) FROM fix_buckets b WHERE b.job_id = j.job_id AND b.trailer_id = jt.trailer_id) \
+                 AS last_fix, \
+               (SELECT MAX(h.at) FROM job_history h WHERE h.job_id = j.job_id AND h.status = j.status) AS set_out \
+             FROM jobs j JOIN job_trailers jt ON jt.job_id = j.job_id \
+             LEFT JOIN trailers t ON t.trailer_id = jt.trailer_id \
+             WHERE j.status IN ('en_route', 'en_route_next')",
+        )
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Heard {
+            job_id: r.job_id,
+            trailer_id: r.trailer_id,
+            device_id: r.device_id,
+            since: time(r.last_fix.or(r.set_out).unwrap_or(r.updated_at)),
+        })
+        .collect())
+}
+
+/// Takes the one alert of a silence: `false` if this silence (same job, trailer and `since`)
+/// was already alerted.
+pub async fn claim_silence(env: &Env, h: &Heard, now: DateTime<Utc>) -> worker::Result<bool> {
+    let r = db(env)?
+        .prepare(
+            "INSERT INTO silent_trackers (job_id, trailer_id, since, alerted_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (job_id, trailer_id) DO UPDATE SET since = excluded.since, alerted_at = excluded.alerted_at \
+             WHERE silent_trackers.since != excluded.since",
+        )
+        .bind(&[s(&h.job_id), s(&h.trailer_id), ms(h.since), ms(now)])?
+        .run()
+        .await?;
+    Ok(changes(&r) == 1)
+}
+
+/// Forgets the silences of jobs no longer under way, and the arrival states of jobs finished
+/// before `cutoff` (a finished job's state decides nothing more).
+pub async fn forget_finished(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let d = db(env)?;
+    let r = d
+        .batch(vec![
+            d.prepare(
+                "DELETE FROM silent_trackers WHERE job_id NOT IN \
+                 (SELECT job_id FROM jobs WHERE status IN ('en_route', 'en_route_next'))",
+            ),
+            d.prepare(
+                "DELETE FROM arrival_states WHERE job_id IN \
+                 (SELECT job_id FROM jobs WHERE status IN ('completed', 'cancelled') AND updated_at < ?1)",
+            )
+            .bind(&[ms(cutoff)])?,
+        ])
+        .await?;
+    Ok(r.iter().map(changes).sum())
+}
+
+/// The job's fixes (every trailer) recorded in `[from, to)`.
+pub async fn fixes_between(
+    env: &Env,
+    job_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> worker::Result<Vec<qdn_shared::view::StoredFix>> {
+    #[derive(Deserialize)]
+    struct Bucket {
+        trailer_id: String,
+        fixes: String,
+    }
+    type Stored = (i64, f64, f64, Option<f64>, Option<f64>, Option<f64>, i64);
+    let buckets: Vec<Bucket> = db(env)?
+        .prepare(
+            "SELECT trailer_id, fixes FROM fix_buckets WHERE job_id = ?1 AND last_at >= ?2 AND first_at < ?3 \
+             ORDER BY bucket_start",
+        )
+        .bind(&[s(job_id), ms(from), ms(to)])?
+        .all()
+        .await?
+        .results()?;
+    let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+    let mut out = Vec::new();
+    for b in buckets {
+        let held: Vec<Stored> =
+            serde_json::from_str(&b.fixes).map_err(|e| worker::Error::RustError(format!("a stored bucket: {e}")))?;
+        out.extend(held.into_iter().filter(|f| f.0 >= from && f.0 < to).filter_map(
+            |(at, lat, lon, speed_mps, heading_deg, accuracy_m, _)| {
+                Some(qdn_shared::view::StoredFix {
+                    trailer_id: b.trailer_id.clone(),
+                    lat,
+                    lon,
+                    recorded_at: qdn_shared::time::from_ms(at)?,
+                    speed_mps,
+                    heading_deg,
+                    accuracy_m,
+                })
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Keeps a finished trip to a stop (the first arrival counts).
+pub async fn keep_trip(
+    env: &Env,
+    job_id: &str,
+    stop_index: usize,
+    trip: &qdn_shared::eta::PastTrip,
+    arrived_at: DateTime<Utc>,
+) -> worker::Result<()> {
+    let json = serde_json::to_string(trip).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    db(env)?
+        .prepare(
+            "INSERT INTO past_trips (job_id, stop_index, dest_lat, dest_lon, arrived_at, trip) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            s(job_id),
+            JsValue::from_f64(stop_index as f64),
+            JsValue::from_f64(trip.dest.0),
+            JsValue::from_f64(trip.dest.1),
+            ms(arrived_at),
+            s(&json),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Past trips (newest first, at most `limit`) whose destination is within about `MATCH_M` of
+/// `dest`: the only ones that can teach an ETA to it.
+pub async fn trips_to(env: &Env, dest: (f64, f64), limit: usize) -> worker::Result<Vec<qdn_shared::eta::PastTrip>> {
+    #[derive(Deserialize)]
+    struct Row {
+        trip: String,
+    }
+    let dlat = qdn_shared::eta::MATCH_M / 111_000.0;
+    let dlon = dlat / dest.0.to_radians().cos().abs().max(0.01);
+    let rows: Vec<Row> = db(env)?
+        .prepare(
+            "SELECT trip FROM past_trips WHERE dest_lat BETWEEN ?1 AND ?2 AND dest_lon BETWEEN ?3 AND ?4 \
+             ORDER BY arrived_at DESC LIMIT ?5",
+        )
+        .bind(&[
+            JsValue::from_f64(dest.0 - dlat),
+            JsValue::from_f64(dest.0 + dlat),
+            JsValue::from_f64(dest.1 - dlon),
+            JsValue::from_f64(dest.1 + dlon),
+            JsValue::from_f64(limit as f64),
+        ])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| serde_json::from_str(&r.trip).ok())
+        .collect())
+}
+
+/// Deletes past trips that arrived before `cutoff` (roads and habits change).
+pub async fn delete_trips_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
+    let r = db(env)?
+        .prepare("DELETE FROM past_trips WHERE arrived_at < ?1")
+        .bind(&[ms(cutoff)])?
+        .run()
+        .await?;
+    Ok(changes(&r))
+}
