@@ -14,6 +14,7 @@ mod handlers;
 mod http;
 mod ids;
 mod links;
+mod live;
 mod local_time;
 mod meter;
 mod notify;
@@ -23,6 +24,7 @@ mod revocations;
 mod router;
 mod twilio;
 
+pub use live::object::LiveJob;
 pub use relay::object::RelayMessage;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -56,6 +56,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             Post => ingest::json::post(req, env, key).await,
             _ => Err(AppError::Method { allow: "GET, POST" }),
         },
+        ["api", "jobs", key, "live"] => {
+            only(&method, &[Get], "GET")?;
+            jobs::live::get(req, env, key).await
+        }
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;
             tokens::mint::post(req, env).await

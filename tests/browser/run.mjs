@@ -161,12 +161,23 @@ const tests = {
   async "a network failure keeps the last data and recovers"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage();
+    let offline = false;
+    const streams = [];
+    await page.routeWebSocket(/\/live$/, (ws) => {
+      if (offline) return ws.close();
+      ws.connectToServer();
+      streams.push(ws);
+    });
     await page.goto(`${BASE}/track?job_id=${job.track_token}`);
     const shown = await until("the ETA", async () => { const t = await text(page, ".eta-big"); return /Arriving/.test(t) && t; });
+    // The network goes: the live stream breaks and every request fails.
+    offline = true;
+    for (const ws of streams) ws.close();
     await page.route("**/api/jobs/**", (route) => route.abort("internetdisconnected"));
     await until("the reconnecting notice", async () => page.locator(".reconnecting").isVisible(), 25_000);
     const during = await text(page, ".eta-big");
     if (!/Arriving/.test(during)) throw new Error(`data lost while offline: ${during}`);
+    offline = false;
     await page.unroute("**/api/jobs/**");
     await until("recovery", async () => !(await page.locator(".reconnecting").isVisible()), 45_000);
     await page.close();
@@ -194,6 +205,71 @@ const tests = {
     await until("a poll right after returning", async () => polls > before, 5_000);
     await page.close();
     return `resumed ${Date.now() - t0} ms after the tab came back`;
+  },
+
+  async "a new fix shows within 3 s through the live stream, without a poll"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    let polls = 0;
+    page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the first ETA", async () => /away/.test(await text(page, ".eta-detail")));
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    const seen = polls, t0 = Date.now();
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    const after = await until("the pushed position", async () => { const t = await text(page, ".eta-detail"); return /\b2[0-9]0 m away/.test(t) && t; }, 3_000);
+    const ms = Date.now() - t0;
+    if (polls !== seen) throw new Error(`the page polled (${polls - seen}) instead of using the stream`);
+    // A status change is pushed too.
+    await api("PATCH", `/api/jobs/${job.job_id}`, { status: "at_site" });
+    await until("the pushed status", async () => (await text(page, "[aria-current=step]")) !== "On the way", 3_000);
+    await page.close();
+    return `${after} after ${ms} ms`;
+  },
+
+  async "a hidden tab drops the live stream and opens it again on return"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    const setVisibility = (state) => page.evaluate((state) => {
+      Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+      Object.defineProperty(document, "hidden", { value: state === "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+    await setVisibility("hidden");
+    await until("the stream to close", async () => (await page.locator("main[data-live=false]").count()) > 0, 3_000);
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    await sleep(1_500);
+    if (/\b2[0-9]0 m away/.test(await text(page, ".eta-detail"))) throw new Error("updated while hidden");
+    await setVisibility("visible");
+    await until("the stream to reopen", async () => (await page.locator("main[data-live=true]").count()) > 0, 5_000);
+    const after = await until("the position sent on return", async () => { const t = await text(page, ".eta-detail"); return /\b2[0-9]0 m away/.test(t) && t; }, 3_000);
+    await page.close();
+    return after;
+  },
+
+  async "a stream that fails falls back to polling and is retried"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    let attempts = 0, refuse = true;
+    await page.routeWebSocket(/\/live$/, (ws) => {
+      attempts++;
+      if (refuse) return ws.close({ code: 1011, reason: "test" });
+      ws.connectToServer();
+    });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the first ETA", async () => /away/.test(await text(page, ".eta-detail")));
+    await until("a retried stream", async () => attempts >= 2, 10_000);
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    await until("the polled position", async () => /\b2[0-9]0 m away/.test(await text(page, ".eta-detail")), 15_000);
+    refuse = false;
+    await until("the stream, once it works again", async () => (await page.locator("main[data-live=true]").count()) > 0, 40_000);
+    await page.close();
+    return `${attempts} attempts`;
   },
 
   async "screenshot at 414×896"(browser) {

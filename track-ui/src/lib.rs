@@ -1,9 +1,11 @@
-//! The customer's tracking page. One signal holds what the API last said; the poller feeds it;
+//! The customer's tracking page. One signal holds what the API last said; the live stream and the
+//! poller feed it;
 //! components render it. Pure formatting lives in `format` (tested natively).
 
 mod api;
 mod components;
 pub mod format;
+mod live;
 mod poll;
 
 use wasm_bindgen::prelude::*;

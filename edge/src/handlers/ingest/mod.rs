@@ -81,6 +81,7 @@ pub async fn store(env: &Env, job: &Job, checked: Vec<(usize, Result<Checked, Fi
     let accepted = crate::db::fixes::insert(env, &job.job_id, &valid, crate::clock::now()).await?;
     if accepted > 0 {
         crate::cache::fixes_changed(&job.job_id);
+        crate::live::publish(env, &job.job_id).await;
     }
     Ok(Summary {
         accepted,
