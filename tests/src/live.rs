@@ -20,18 +20,22 @@ pub enum Event {
 }
 
 pub struct Stream {
-    rx: Receiver<Event>,
-    /// When each event arrived.
-    pub opened: Instant,
+    /// Each event with the instant it was read off the connection.
+    rx: Receiver<(Instant, Event)>,
 }
 
 impl Stream {
     /// The next event, or None when none came within `wait`.
     pub fn next(&self, wait: Duration) -> Option<Event> {
+        self.next_timed(wait).map(|(_, e)| e)
+    }
+
+    /// The next event and when it arrived (the bench's latencies).
+    pub fn next_timed(&self, wait: Duration) -> Option<(Instant, Event)> {
         match self.rx.recv_timeout(wait) {
             Ok(e) => Some(e),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => Some(Event::Closed(0)),
+            Err(RecvTimeoutError::Disconnected) => Some((Instant::now(), Event::Closed(0))),
         }
     }
 
@@ -86,19 +90,16 @@ pub fn sse(base: &str, key: &str, bearer: Option<&str>) -> Result<Stream, Refusa
                 } else {
                     Event::View(v)
                 };
-                if tx.send(e).is_err() {
+                if tx.send((Instant::now(), e)).is_err() {
                     return;
                 }
                 name.clear();
                 data.clear();
             }
         }
-        let _ = tx.send(Event::Closed(0));
+        let _ = tx.send((Instant::now(), Event::Closed(0)));
     });
-    Ok(Stream {
-        rx,
-        opened: Instant::now(),
-    })
+    Ok(Stream { rx })
 }
 
 /// Opens a WebSocket stream of `key` (a track token), as the page does.
@@ -118,27 +119,24 @@ pub fn websocket(base: &str, key: &str) -> Result<Stream, Refusal> {
             Ok(tungstenite::Message::Text(t)) => Event::View(serde_json::from_str(t.as_str()).unwrap_or(Value::Null)),
             Ok(tungstenite::Message::Close(frame)) => {
                 let (code, reason) = frame.map_or((1005, String::new()), |f| (u16::from(f.code), f.reason.to_string()));
-                let _ = tx.send(match code {
+                let _ = tx.send((Instant::now(), match code {
                     4000..=4999 => Event::Refused {
                         status: code - 4000,
                         error: reason,
                     },
                     _ => Event::Closed(code),
-                });
+                }));
                 return;
             }
             Ok(_) => continue,
             Err(_) => {
-                let _ = tx.send(Event::Closed(1006));
+                let _ = tx.send((Instant::now(), Event::Closed(1006)));
                 return;
             }
         };
-        if tx.send(e).is_err() {
+        if tx.send((Instant::now(), e)).is_err() {
             return;
         }
     });
-    Ok(Stream {
-        rx,
-        opened: Instant::now(),
-    })
+    Ok(Stream { rx })
 }
