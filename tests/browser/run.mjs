@@ -187,6 +187,8 @@ const tests = {
   async "polling pauses while the tab is hidden and resumes on return"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage();
+    // No live stream here (it has a test of its own): the page polls.
+    await page.routeWebSocket(/\/live$/, (ws) => ws.close({ code: 1011, reason: "test" }));
     let polls = 0;
     page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
     await page.goto(`${BASE}/track?job_id=${job.track_token}`);

@@ -51,6 +51,10 @@ pub async fn visible() {
 pub async fn run(token: String, model: Model) {
     let mut etag: Option<String> = None;
     let mut delay = INTERVAL_MS;
+    if model.view.with_untracked(Option::is_some) {
+        // The page came with the view; the stream or the next poll brings what changes.
+        sleep(INTERVAL_MS).await;
+    }
     loop {
         visible().await;
         if model.live.get_untracked() {

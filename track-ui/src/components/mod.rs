@@ -44,6 +44,12 @@ fn page_meta(name: &str) -> Option<String> {
         .filter(|c| !c.is_empty() && !c.starts_with("{{"))
 }
 
+/// The view the Worker put in the page (`#qdn-view`), when the link is good: shown at once.
+fn embedded_view() -> Option<LocationView> {
+    let el = web_sys::window()?.document()?.get_element_by_id("qdn-view")?;
+    serde_json::from_str(&el.text_content()?).ok()
+}
+
 /// The company number, for people whose link failed.
 fn page_phone() -> Option<String> {
     page_meta("qdn-company-phone").filter(|p| p.starts_with('+'))
@@ -52,7 +58,7 @@ fn page_phone() -> Option<String> {
 #[component]
 pub fn App() -> impl IntoView {
     let model = Model {
-        view: RwSignal::new(None),
+        view: RwSignal::new(embedded_view()),
         reconnecting: RwSignal::new(false),
         refused: RwSignal::new(None),
         stopped: RwSignal::new(false),
