@@ -274,6 +274,19 @@ const tests = {
     return `${attempts} attempts`;
   },
 
+  async "the ETA is in the HTML itself, before any script runs"(browser) {
+    const job = await jobWithFixes();
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.40, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    const big = await text(page, ".eta-big");
+    if (!/Arriving in about/.test(big)) throw new Error(`first paint: ${big}`);
+    await context.close();
+    return big;
+  },
+
   async "screenshot at 414×896"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage({ viewport: { width: 414, height: 896 }, deviceScaleFactor: 1 });

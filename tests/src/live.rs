@@ -119,13 +119,16 @@ pub fn websocket(base: &str, key: &str) -> Result<Stream, Refusal> {
             Ok(tungstenite::Message::Text(t)) => Event::View(serde_json::from_str(t.as_str()).unwrap_or(Value::Null)),
             Ok(tungstenite::Message::Close(frame)) => {
                 let (code, reason) = frame.map_or((1005, String::new()), |f| (u16::from(f.code), f.reason.to_string()));
-                let _ = tx.send((Instant::now(), match code {
-                    4000..=4999 => Event::Refused {
-                        status: code - 4000,
-                        error: reason,
+                let _ = tx.send((
+                    Instant::now(),
+                    match code {
+                        4000..=4999 => Event::Refused {
+                            status: code - 4000,
+                            error: reason,
+                        },
+                        _ => Event::Closed(code),
                     },
-                    _ => Event::Closed(code),
-                }));
+                ));
                 return;
             }
             Ok(_) => continue,

@@ -176,3 +176,45 @@ fn ingest_after_revocation(job: &str) -> String {
     assert_eq!(r.status, 201, "{}", r.body);
     r.json()["token"].as_str().unwrap().to_string()
 }
+
+/// The page carries what `/location` would answer (its view, and the headline as HTML) for a
+/// good link, and nothing of the job for a refused one.
+#[test]
+fn the_page_carries_the_first_view_only_for_a_link_location_answers() {
+    let (job, track, _) = en_route_with_a_fix();
+    let post = post_fix(
+        &job,
+        &ingest(&job),
+        json!({"lat": 53.41, "lon": -2.96, "recorded_at": at(-1)}),
+    );
+    assert_eq!(post.status, 202);
+    let page = req("GET", &format!("/track?job_id={track}")).send();
+    assert_eq!(page.status, 200);
+    let embedded = page
+        .body
+        .split("<script type=\"application/json\" id=\"qdn-view\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the view's data block");
+    let view: Value = serde_json::from_str(embedded).expect("the block is the view's JSON");
+    assert_eq!(view, location(&track).json());
+    assert!(
+        page.body.contains("<p class=\"eta-big\">Arriving in about "),
+        "{}",
+        page.body
+    );
+
+    req("POST", "/api/tokens/revoke")
+        .bearer(&dispatch())
+        .json(&json!({"job_id": job}));
+    for link in [track.clone(), "not-a-token".into(), qdn_tests::track("job_nobody_has")] {
+        let page = req("GET", &format!("/track?job_id={link}")).send();
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"qdn-view\"></script>"), "no view for {link}");
+        assert!(
+            !page.body.contains(&job) && !page.body.contains("eta-big"),
+            "{}",
+            page.body
+        );
+    }
+}

@@ -14,5 +14,12 @@ use crate::components::App;
 
 #[wasm_bindgen(start)]
 pub fn start() {
+    // The Worker's first paint (the headline, before the wasm arrived) gives way to the page.
+    if let Some(first) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("qdn-first"))
+    {
+        first.remove();
+    }
     leptos::mount::mount_to_body(App);
 }

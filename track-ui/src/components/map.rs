@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use qdn_shared::view::LocationView;
 
 use super::Model;
+use crate::format::fixed;
 
+/// The SVG's box (its `viewBox` and background are written out as literals).
 const W: f64 = 400.0;
 const H: f64 = 260.0;
 const PAD: f64 = 28.0;
@@ -154,7 +156,7 @@ fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
                 .iter()
                 .map(|p| {
                     let (x, y) = f.xy(p.lat, p.lon);
-                    format!("{x:.1},{y:.1}")
+                    format!("{},{}", fixed(x, 1), fixed(y, 1))
                 })
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -171,26 +173,26 @@ fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
     let background = frame.as_ref().zip(tiles).map(|(f, t)| f.tiles(t)).unwrap_or_default();
     let attribution = tiles.and_then(|t| t.attribution.clone());
     view! {
-        <svg class="map-svg" viewBox=format!("0 0 {W} {H}") role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
-            <rect class="map-bg" x="0" y="0" width=W height=H rx="12"/>
+        <svg class="map-svg" viewBox="0 0 400 260" role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
+            <rect class="map-bg" x="0" y="0" width="400" height="260" rx="12"/>
             {background.into_iter().map(|(href, x, y, w, h)| view! {
-                <image class="tile" href=href x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{w:.1}") height=format!("{h:.1}") preserveAspectRatio="none"/>
+                <image class="tile" href=href x=fixed(x, 1) y=fixed(y, 1) width=fixed(w, 1) height=fixed(h, 1) preserveAspectRatio="none"/>
             }).collect_view()}
             <polyline class="trail" points=trail/>
             {dest.map(|(x, y)| view! {
-                <g class="dest" transform=format!("translate({x:.1},{y:.1})")>
+                <g class="dest" transform=format!("translate({},{})", fixed(x, 1), fixed(y, 1))>
                     <path d="M0,0 C-9,-12 -9,-22 0,-24 C9,-22 9,-12 0,0 Z"/>
                     <circle cx="0" cy="-16" r="3.5" class="dest-dot"/>
                 </g>
             })}
             {pos.map(|((x, y), heading)| view! {
-                <g class="pos" transform=format!("translate({x:.1},{y:.1})")>
+                <g class="pos" transform=format!("translate({},{})", fixed(x, 1), fixed(y, 1))>
                     <circle r="13" class="pos-halo"/>
-                    {heading.map(|h| view! { <path class="pos-heading" d="M0,-15 L6,-5 L-6,-5 Z" transform=format!("rotate({h:.0})")/> })}
+                    {heading.map(|h| view! { <path class="pos-heading" d="M0,-15 L6,-5 L-6,-5 Z" transform=format!("rotate({})", fixed(h, 0))/> })}
                     <circle r="7" class="pos-dot"/>
                 </g>
             })}
-            {attribution.map(|a| view! { <text class="attribution" x={W - 6.0} y={H - 6.0} text-anchor="end">{a}</text> })}
+            {attribution.map(|a| view! { <text class="attribution" x="394" y="254" text-anchor="end">{a}</text> })}
         </svg>
     }
 }

@@ -254,13 +254,21 @@ pub fn print_table(rows: &[Row]) {
 /// Fix POSTed → the open page's map and ETA changed, through the live stream.
 pub fn live_push(ms: &[f64]) -> Row {
     if ms.is_empty() {
-        return row("fix POSTed → open page updated", "not measured".into(), "p50 ≤ 300 ms, p95 ≤ 1 s", Some(false));
+        return row(
+            "fix POSTed → open page updated",
+            "not measured".into(),
+            "p50 ≤ 300 ms, p95 ≤ 1 s",
+            Some(false),
+        );
     }
     let mut v = ms.to_vec();
     let (p50, p95) = (percentile(&mut v, 0.5), percentile(&mut v, 0.95));
     row(
         "fix POSTed → open page updated (live stream)",
-        format!("p50 {p50:.0} ms, p95 {p95:.0} ms ({} fixes; polling every 10 s alone: ~5 s / ~9.5 s)", ms.len()),
+        format!(
+            "p50 {p50:.0} ms, p95 {p95:.0} ms ({} fixes; polling every 10 s alone: ~5 s / ~9.5 s)",
+            ms.len()
+        ),
         "p50 ≤ 300 ms, p95 ≤ 1 s",
         Some(p50 <= 300.0 && p95 <= 1000.0),
     )
@@ -273,7 +281,11 @@ pub fn live_fanout(f: &super::live::Fanout) -> Row {
     let measured = if v.is_empty() {
         format!("{}/{expected} opened, no update arrived", f.opened)
     } else {
-        let (p50, p99, max) = (percentile(&mut v, 0.5), percentile(&mut v, 0.99), percentile(&mut v, 1.0));
+        let (p50, p99, max) = (
+            percentile(&mut v, 0.5),
+            percentile(&mut v, 0.99),
+            percentile(&mut v, 1.0),
+        );
         format!(
             "{}/{expected} opened; {} updates, {} missed; p50 {p50:.0} ms, p99 {p99:.0} ms, max {max:.0} ms",
             f.opened,
@@ -309,7 +321,12 @@ pub fn live_viewer_cost(f: &super::live::Fanout) -> Row {
 /// A cold load on an emulated slow phone until the ETA is visible, with where the time went.
 pub fn cold_eta(runs: &[super::live::Cold]) -> Row {
     if runs.is_empty() {
-        return row("time to a visible ETA, slow phone", "not measured".into(), "≤ 0.9 s", Some(false));
+        return row(
+            "time to a visible ETA, slow phone",
+            "not measured".into(),
+            "≤ 0.9 s",
+            Some(false),
+        );
     }
     let med = |f: &dyn Fn(&super::live::Cold) -> f64| {
         let mut v: Vec<f64> = runs.iter().map(f).filter(|x| x.is_finite()).collect();

@@ -169,7 +169,11 @@ fn fanout(
             per(before.node_kb, after_open.node_kb, opened as f64),
         ),
         cpu_ms_per_fix: (
-            per(after_open.workerd_cpu_ms, after_fixes.workerd_cpu_ms, FANOUT_FIXES as f64),
+            per(
+                after_open.workerd_cpu_ms,
+                after_fixes.workerd_cpu_ms,
+                FANOUT_FIXES as f64,
+            ),
             per(after_open.node_cpu_ms, after_fixes.node_cpu_ms, FANOUT_FIXES as f64),
         ),
     })
@@ -215,9 +219,13 @@ fn usage(pgid: u32) -> Usage {
     let mut u = Usage::default();
     let Ok(dir) = std::fs::read_dir("/proc") else { return u };
     for entry in dir.flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
         // `pid (comm) state ppid pgrp …`: comm may hold spaces, so split after its ')'.
-        let Some((head, rest)) = stat.rsplit_once(") ") else { continue };
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
         let comm = head.split_once(" (").map_or("", |(_, c)| c);
         let f: Vec<&str> = rest.split_whitespace().collect();
         if f.get(2).and_then(|g| g.parse::<u32>().ok()) != Some(pgid) {
