@@ -287,6 +287,48 @@ const tests = {
     return big;
   },
 
+  async "the map shows pin, trail, heading and scale, and keeps the person's pan and zoom"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    for (const sel of [".dest path", "polyline.trail", ".pos .pos-heading", ".scale path"]) {
+      if (!(await page.locator(`svg.map-svg ${sel}`).count())) throw new Error(`map lacks ${sel}`);
+    }
+    const scale = await page.locator("svg.map-svg .scale text").first().textContent();
+    if (!/^\d+ (m|km)$/.test(scale)) throw new Error(`scale label: ${scale}`);
+    const dest = () => page.locator("svg.map-svg .dest").getAttribute("transform");
+    const pushes = () => page.evaluate(() => Number(document.querySelector("main").dataset.pushes));
+    const fixAt = async (lat, lon) => {
+      const n = await pushes();
+      await api("POST", `/api/jobs/${job.job_id}/location`, { lat, lon, heading_deg: 90, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+      await until("the pushed fix", async () => (await pushes()) > n, 3_000);
+    };
+    // Fitted: a fix far off re-fits the map, so the pin moves on screen.
+    const fitted = await dest();
+    await fixAt(53.37, -3.02);
+    if ((await dest()) === fitted) throw new Error("the unmoved map did not follow a new fix");
+    // Zoomed: the frame is the person's until they re-centre.
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    const zoomed = await dest();
+    await fixAt(53.36, -3.05);
+    if ((await dest()) !== zoomed) throw new Error("re-centred after a zoom");
+    // Dragged: it moves with the pointer, and stays there.
+    const box = await page.locator("svg.map-svg").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 30, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await dest();
+    if (dragged === zoomed) throw new Error("the drag did not pan");
+    await fixAt(53.35, -3.08);
+    if ((await dest()) !== dragged) throw new Error("re-centred after a pan");
+    await page.getByRole("button", { name: "Re-centre" }).click();
+    if ((await dest()) === dragged) throw new Error("Re-centre did not fit the map again");
+    await page.close();
+    return `scale ${scale}`;
+  },
+
   async "screenshot at 414×896"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage({ viewport: { width: 414, height: 896 }, deviceScaleFactor: 1 });

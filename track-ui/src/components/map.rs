@@ -1,9 +1,14 @@
-//! The map: trail, current position with heading, destination pin — an SVG fitted to the view,
-//! over optional raster tiles. Without tiles (the default), or when they fail to load, the map
-//! is still complete: the tiles are only a background.
+//! The map: trail, current position with heading, destination pin and a scale bar — an SVG
+//! fitted to the view, over optional raster tiles. Without tiles (the default), or when they
+//! fail to load, the map is still complete: the tiles are only a background.
+//!
+//! The person can pan (drag) and zoom (buttons, wheel). From their first move the map keeps
+//! their frame: new positions are drawn into it and it is never re-centred under them, until
+//! they press "Re-centre".
 
 use leptos::prelude::*;
 use qdn_shared::view::LocationView;
+use wasm_bindgen::JsCast;
 
 use super::Model;
 use crate::format::fixed;
@@ -14,6 +19,7 @@ const H: f64 = 260.0;
 const PAD: f64 = 28.0;
 
 /// Equirectangular projection around the points' centre, scaled to fit the box.
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Frame {
     lat0: f64,
     lon0: f64,
@@ -111,6 +117,43 @@ impl Frame {
         })
     }
 
+    /// Moved by (dx, dy) SVG units, as a drag moves what is under the finger.
+    fn panned(self, dx: f64, dy: f64) -> Frame {
+        let cos = self.lat0.to_radians().cos().max(0.01);
+        Frame {
+            lat0: self.lat0 + dy / self.k,
+            lon0: self.lon0 - dx / (cos * self.k),
+            ..self
+        }
+    }
+
+    /// Zoomed by `factor` about the centre, within street to continent.
+    fn zoomed(self, factor: f64) -> Frame {
+        Frame {
+            k: (self.k * factor).clamp(0.5, 5e6),
+            ..self
+        }
+    }
+
+    /// A round length (1, 2 or 5 × 10ⁿ m) about a fifth of the map wide: (SVG units, label).
+    fn scale_bar(&self) -> (f64, String) {
+        // A degree of latitude is 111.32 km; the frame draws `k` units per degree.
+        let m_per_unit = 111_320.0 / self.k;
+        let want = W / 5.0 * m_per_unit;
+        let base = 10f64.powi(want.log10().floor() as i32);
+        let nice = [5.0, 2.0, 1.0]
+            .into_iter()
+            .map(|f| f * base)
+            .find(|n| *n <= want)
+            .unwrap_or(base);
+        let label = if nice >= 1000.0 {
+            format!("{} km", (nice / 1000.0).round() as i64)
+        } else {
+            format!("{} m", nice.round().max(1.0) as i64)
+        };
+        (nice / m_per_unit, label)
+    }
+
     fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
         let cos = self.lat0.to_radians().cos().max(0.01);
         (
@@ -133,14 +176,59 @@ fn label(v: &LocationView) -> String {
 
 #[component]
 pub fn Map(model: Model, tiles: Option<Tiles>) -> impl IntoView {
+    // The person's own frame, once they moved the map; None: fitted to each new view.
+    let held: RwSignal<Option<Frame>> = RwSignal::new(None);
+    // Where a drag started (client px) and the SVG units per px then.
+    let drag: StoredValue<Option<(f64, f64, f64)>> = StoredValue::new(None);
+    let current = move || {
+        held.get_untracked()
+            .or_else(|| model.view.with_untracked(|v| v.as_ref().and_then(fit)))
+    };
+    let zoom = move |factor: f64| {
+        if let Some(f) = current() {
+            held.set(Some(f.zoomed(factor)));
+        }
+    };
+    let on_down = move |e: web_sys::PointerEvent| {
+        let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+            return;
+        };
+        let width = el.client_width().max(1) as f64;
+        let _ = el.set_pointer_capture(e.pointer_id());
+        drag.set_value(Some((e.client_x() as f64, e.client_y() as f64, W / width)));
+    };
+    let on_move = move |e: web_sys::PointerEvent| {
+        let Some((x, y, per_px)) = drag.get_value() else { return };
+        let (cx, cy) = (e.client_x() as f64, e.client_y() as f64);
+        if let Some(f) = current() {
+            held.set(Some(f.panned((cx - x) * per_px, (cy - y) * per_px)));
+        }
+        drag.set_value(Some((cx, cy, per_px)));
+    };
+    let on_up = move |_: web_sys::PointerEvent| drag.set_value(None);
+    let on_wheel = move |e: web_sys::WheelEvent| {
+        e.prevent_default();
+        zoom(if e.delta_y() < 0.0 { 1.25 } else { 0.8 });
+    };
     view! {
         <section class="card map" aria-label="Map">
-            {move || model.view.with(|v| v.as_ref().map(|v| render(v, tiles.as_ref())))}
+            <div class="map-controls">
+                <button type="button" class="map-btn" aria-label="Zoom in" on:click=move |_| zoom(1.5)>"+"</button>
+                <button type="button" class="map-btn" aria-label="Zoom out" on:click=move |_| zoom(1.0 / 1.5)>"−"</button>
+                <button type="button" class="map-btn recentre" hidden=move || held.get().is_none() on:click=move |_| held.set(None)>"Re-centre"</button>
+            </div>
+            <div class="map-area" on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up on:wheel=on_wheel>
+                {move || {
+                    let held = held.get();
+                    model.view.with(|v| v.as_ref().map(|v| render(v, held.or_else(|| fit(v)), tiles.as_ref())))
+                }}
+            </div>
         </section>
     }
 }
 
-fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
+/// The frame that fits the view's trail, position and destination.
+fn fit(v: &LocationView) -> Option<Frame> {
     let mut pts: Vec<(f64, f64)> = v.trail.iter().map(|p| (p.lat, p.lon)).collect();
     if let Some(p) = &v.position {
         pts.push((p.lat, p.lon));
@@ -148,7 +236,10 @@ fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
     if let Some(d) = &v.destination {
         pts.push((d.lat, d.lon));
     }
-    let frame = Frame::fit(&pts);
+    Frame::fit(&pts)
+}
+
+fn render(v: &LocationView, frame: Option<Frame>, tiles: Option<&Tiles>) -> impl IntoView {
     let trail = frame
         .as_ref()
         .map(|f| {
@@ -172,6 +263,7 @@ fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
         .map(|(f, p)| (f.xy(p.lat, p.lon), p.heading_deg));
     let background = frame.as_ref().zip(tiles).map(|(f, t)| f.tiles(t)).unwrap_or_default();
     let attribution = tiles.and_then(|t| t.attribution.clone());
+    let scale = frame.as_ref().map(Frame::scale_bar);
     view! {
         <svg class="map-svg" viewBox="0 0 400 260" role="img" aria-label=label(v) preserveAspectRatio="xMidYMid meet">
             <rect class="map-bg" x="0" y="0" width="400" height="260" rx="12"/>
@@ -190,6 +282,12 @@ fn render(v: &LocationView, tiles: Option<&Tiles>) -> impl IntoView {
                     <circle r="13" class="pos-halo"/>
                     {heading.map(|h| view! { <path class="pos-heading" d="M0,-15 L6,-5 L-6,-5 Z" transform=format!("rotate({})", fixed(h, 0))/> })}
                     <circle r="7" class="pos-dot"/>
+                </g>
+            })}
+            {scale.map(|(len, label)| view! {
+                <g class="scale" transform="translate(12,246)">
+                    <path d=format!("M0,-6 V0 H{} V-6", fixed(len, 1))/>
+                    <text x="0" y="-9">{label}</text>
                 </g>
             })}
             {attribution.map(|a| view! { <text class="attribution" x="394" y="254" text-anchor="end">{a}</text> })}
