@@ -28,6 +28,32 @@ struct Frame {
     cy: f64,
 }
 
+/// The browser's own `Math` for the projection's transcendental functions: Rust's (libm)
+/// would add ~10 KB to the page's wasm for a few calls per render.
+mod m {
+    pub fn cos(x: f64) -> f64 {
+        js_sys::Math::cos(x)
+    }
+    pub fn tan(x: f64) -> f64 {
+        js_sys::Math::tan(x)
+    }
+    pub fn ln(x: f64) -> f64 {
+        js_sys::Math::log(x)
+    }
+    pub fn log2(x: f64) -> f64 {
+        js_sys::Math::log2(x)
+    }
+    pub fn log10(x: f64) -> f64 {
+        js_sys::Math::log10(x)
+    }
+    pub fn sinh(x: f64) -> f64 {
+        js_sys::Math::sinh(x)
+    }
+    pub fn atan(x: f64) -> f64 {
+        js_sys::Math::atan(x)
+    }
+}
+
 /// The optional background: a Web-Mercator `{z}/{x}/{y}` URL template.
 #[derive(Clone, Debug)]
 pub struct Tiles {
@@ -41,7 +67,7 @@ const MAX_TILES: usize = 9;
 impl Frame {
     /// The (lat, lon) under an SVG point.
     fn latlon(&self, x: f64, y: f64) -> (f64, f64) {
-        let cos = self.lat0.to_radians().cos().max(0.01);
+        let cos = m::cos(self.lat0.to_radians()).max(0.01);
         (
             self.lat0 - (y - self.cy) / self.k,
             self.lon0 + (x - self.cx) / (cos * self.k),
@@ -51,9 +77,9 @@ impl Frame {
     /// Tiles covering the view, as (url, x, y, width, height) in SVG units. The frame is locally a
     /// scaled Mercator (same aspect), so the zoom is the one whose pixels are at least as fine.
     fn tiles(&self, t: &Tiles) -> Vec<(String, f64, f64, f64, f64)> {
-        let cos = self.lat0.to_radians().cos().max(0.01);
+        let cos = m::cos(self.lat0.to_radians()).max(0.01);
         let world_px_per_deg = self.k * cos * 360.0 / 256.0;
-        let mut z = world_px_per_deg.log2().ceil().clamp(1.0, 19.0) as i32;
+        let mut z = m::log2(world_px_per_deg).ceil().clamp(1.0, 19.0) as i32;
         let (top, left) = self.latlon(0.0, 0.0);
         let (bottom, right) = self.latlon(W, H);
         loop {
@@ -61,7 +87,7 @@ impl Frame {
             let tx = |lon: f64| ((lon + 180.0) / 360.0 * n).floor() as i64;
             let ty = |lat: f64| {
                 let r = lat.clamp(-85.0, 85.0).to_radians();
-                ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as i64
+                ((1.0 - m::ln(m::tan(r) + 1.0 / m::cos(r)) / std::f64::consts::PI) / 2.0 * n).floor() as i64
             };
             let (x0, x1, y0, y1) = (tx(left), tx(right), ty(top), ty(bottom));
             let count = ((x1 - x0 + 1) * (y1 - y0 + 1)) as usize;
@@ -70,12 +96,7 @@ impl Frame {
                 continue;
             }
             let lon_of = |x: i64| x as f64 / n * 360.0 - 180.0;
-            let lat_of = |y: i64| {
-                (std::f64::consts::PI * (1.0 - 2.0 * y as f64 / n))
-                    .sinh()
-                    .atan()
-                    .to_degrees()
-            };
+            let lat_of = |y: i64| m::atan(m::sinh(std::f64::consts::PI * (1.0 - 2.0 * y as f64 / n))).to_degrees();
             let mut out = Vec::with_capacity(count);
             for y in y0..=y1 {
                 for x in x0..=x1 {
@@ -104,7 +125,7 @@ impl Frame {
         }
         let lat0 = (min_lat + max_lat) / 2.0;
         let lon0 = (min_lon + max_lon) / 2.0;
-        let cos = lat0.to_radians().cos().max(0.01);
+        let cos = m::cos(lat0.to_radians()).max(0.01);
         let span_x = ((max_lon - min_lon) * cos).max(1e-4);
         let span_y = (max_lat - min_lat).max(1e-4);
         let k = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
@@ -119,7 +140,7 @@ impl Frame {
 
     /// Moved by (dx, dy) SVG units, as a drag moves what is under the finger.
     fn panned(self, dx: f64, dy: f64) -> Frame {
-        let cos = self.lat0.to_radians().cos().max(0.01);
+        let cos = m::cos(self.lat0.to_radians()).max(0.01);
         Frame {
             lat0: self.lat0 + dy / self.k,
             lon0: self.lon0 - dx / (cos * self.k),
@@ -140,7 +161,7 @@ impl Frame {
         // A degree of latitude is 111.32 km; the frame draws `k` units per degree.
         let m_per_unit = 111_320.0 / self.k;
         let want = W / 5.0 * m_per_unit;
-        let base = 10f64.powi(want.log10().floor() as i32);
+        let base = 10f64.powi(m::log10(want).floor() as i32);
         let nice = [5.0, 2.0, 1.0]
             .into_iter()
             .map(|f| f * base)
@@ -155,7 +176,7 @@ impl Frame {
     }
 
     fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
-        let cos = self.lat0.to_radians().cos().max(0.01);
+        let cos = m::cos(self.lat0.to_radians()).max(0.01);
         (
             self.cx + (lon - self.lon0) * cos * self.k,
             self.cy - (lat - self.lat0) * self.k,
