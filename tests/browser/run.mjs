@@ -280,9 +280,9 @@ const tests = {
       { lat: 53.40, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
-    const big = await text(page, ".eta-big");
-    if (!/Arriving in about/.test(big)) throw new Error(`first paint: ${big}`);
+    const resp = await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    if (!/<p class="eta-big">Arriving in about/.test(await resp.text())) throw new Error("no ETA in the HTML");
+    const big = await until("the ETA drawn", async () => { const t = await text(page, ".eta-big"); return /Arriving in about/.test(t) && t; });
     await context.close();
     return big;
   },
