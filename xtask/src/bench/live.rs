@@ -42,6 +42,8 @@ pub struct Fanout {
 /// One cold load, ms from navigation start.
 pub struct Cold {
     pub total: f64,
+    /// The page (wasm) drew its own ETA.
+    pub app: f64,
     pub html: f64,
     pub wasm_start: f64,
     pub wasm_end: f64,
@@ -79,6 +81,7 @@ fn cold_run(v: &Value) -> Cold {
     let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     Cold {
         total: f("total"),
+        app: f("app"),
         html: f("html"),
         wasm_start: f("wasm_start"),
         wasm_end: f("wasm_end"),
