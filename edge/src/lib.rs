@@ -15,6 +15,7 @@ mod handlers;
 mod http;
 mod ids;
 mod links;
+mod live;
 mod local_time;
 mod meter;
 mod notify;
@@ -24,6 +25,7 @@ mod revocations;
 mod router;
 mod twilio;
 
+pub use live::object::LiveJob;
 pub use relay::object::RelayMessage;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -85,6 +85,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             only(&method, &[Get], "GET")?;
             jobs::eta_metrics::get(req, env).await
         }
+        ["api", "jobs", key, "live"] => {
+            only(&method, &[Get], "GET")?;
+            jobs::live::get(req, env, key).await
+        }
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;
             tokens::mint::post(req, env).await

@@ -22,6 +22,7 @@ pub mod token;
 pub mod trailer;
 pub mod twilio;
 pub mod view;
+pub mod words;
 
 /// Every error the edge reports carries a stable snake_case code (the contract's `error`)
 /// and a human message (its `Display`).

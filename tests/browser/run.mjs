@@ -161,12 +161,23 @@ const tests = {
   async "a network failure keeps the last data and recovers"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage();
+    let offline = false;
+    const streams = [];
+    await page.routeWebSocket(/\/live$/, (ws) => {
+      if (offline) return ws.close();
+      ws.connectToServer();
+      streams.push(ws);
+    });
     await page.goto(`${BASE}/track?job_id=${job.track_token}`);
     const shown = await until("the ETA", async () => { const t = await text(page, ".eta-big"); return /Arriving/.test(t) && t; });
+    // The network goes: the live stream breaks and every request fails.
+    offline = true;
+    for (const ws of streams) ws.close();
     await page.route("**/api/jobs/**", (route) => route.abort("internetdisconnected"));
     await until("the reconnecting notice", async () => page.locator(".reconnecting").isVisible(), 25_000);
     const during = await text(page, ".eta-big");
     if (!/Arriving/.test(during)) throw new Error(`data lost while offline: ${during}`);
+    offline = false;
     await page.unroute("**/api/jobs/**");
     await until("recovery", async () => !(await page.locator(".reconnecting").isVisible()), 45_000);
     await page.close();
@@ -176,6 +187,8 @@ const tests = {
   async "polling pauses while the tab is hidden and resumes on return"(browser) {
     const job = await jobWithFixes();
     const page = await browser.newPage();
+    // No live stream here (it has a test of its own): the page polls.
+    await page.routeWebSocket(/\/live$/, (ws) => ws.close({ code: 1011, reason: "test" }));
     let polls = 0;
     page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
     await page.goto(`${BASE}/track?job_id=${job.track_token}`);
@@ -194,6 +207,126 @@ const tests = {
     await until("a poll right after returning", async () => polls > before, 5_000);
     await page.close();
     return `resumed ${Date.now() - t0} ms after the tab came back`;
+  },
+
+  async "a new fix shows within 3 s through the live stream, without a poll"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    let polls = 0;
+    page.on("request", (r) => { if (r.url().includes("/location")) polls++; });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the first ETA", async () => /away/.test(await text(page, ".eta-detail")));
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    const seen = polls, t0 = Date.now();
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    const after = await until("the pushed position", async () => { const t = await text(page, ".eta-detail"); return /\b2[0-9]0 m away/.test(t) && t; }, 3_000);
+    const ms = Date.now() - t0;
+    if (polls !== seen) throw new Error(`the page polled (${polls - seen}) instead of using the stream`);
+    // A status change is pushed too.
+    await api("PATCH", `/api/jobs/${job.job_id}`, { status: "at_site" });
+    await until("the pushed status", async () => (await text(page, "[aria-current=step]")) !== "On the way", 3_000);
+    await page.close();
+    return `${after} after ${ms} ms`;
+  },
+
+  async "a hidden tab drops the live stream and opens it again on return"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    const setVisibility = (state) => page.evaluate((state) => {
+      Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+      Object.defineProperty(document, "hidden", { value: state === "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+    await setVisibility("hidden");
+    await until("the stream to close", async () => (await page.locator("main[data-live=false]").count()) > 0, 3_000);
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    await sleep(1_500);
+    if (/\b2[0-9]0 m away/.test(await text(page, ".eta-detail"))) throw new Error("updated while hidden");
+    await setVisibility("visible");
+    await until("the stream to reopen", async () => (await page.locator("main[data-live=true]").count()) > 0, 5_000);
+    const after = await until("the position sent on return", async () => { const t = await text(page, ".eta-detail"); return /\b2[0-9]0 m away/.test(t) && t; }, 3_000);
+    await page.close();
+    return after;
+  },
+
+  async "a stream that fails falls back to polling and is retried"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage();
+    let attempts = 0, refuse = true;
+    await page.routeWebSocket(/\/live$/, (ws) => {
+      attempts++;
+      if (refuse) return ws.close({ code: 1011, reason: "test" });
+      ws.connectToServer();
+    });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the first ETA", async () => /away/.test(await text(page, ".eta-detail")));
+    await until("a retried stream", async () => attempts >= 2, 10_000);
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.428, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    await until("the polled position", async () => /\b2[0-9]0 m away/.test(await text(page, ".eta-detail")), 15_000);
+    refuse = false;
+    await until("the stream, once it works again", async () => (await page.locator("main[data-live=true]").count()) > 0, 40_000);
+    await page.close();
+    return `${attempts} attempts`;
+  },
+
+  async "the ETA is in the HTML itself, before any script runs"(browser) {
+    const job = await jobWithFixes();
+    await api("POST", `/api/jobs/${job.job_id}/location`,
+      { lat: 53.40, lon: -2.96, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const resp = await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    if (!/<p class="eta-big">Arriving in about/.test(await resp.text())) throw new Error("no ETA in the HTML");
+    const big = await until("the ETA drawn", async () => { const t = await text(page, ".eta-big"); return /Arriving in about/.test(t) && t; });
+    await context.close();
+    return big;
+  },
+
+  async "the map shows pin, trail, heading and scale, and keeps the person's pan and zoom"(browser) {
+    const job = await jobWithFixes();
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    await page.goto(`${BASE}/track?job_id=${job.track_token}`);
+    await until("the live stream", async () => (await page.locator("main[data-live=true]").count()) > 0);
+    for (const sel of [".dest path", "polyline.trail", ".pos .pos-heading", ".scale path"]) {
+      if (!(await page.locator(`svg.map-svg ${sel}`).count())) throw new Error(`map lacks ${sel}`);
+    }
+    const scale = await page.locator("svg.map-svg .scale text").first().textContent();
+    if (!/^\d+ (m|km)$/.test(scale)) throw new Error(`scale label: ${scale}`);
+    const dest = () => page.locator("svg.map-svg .dest").getAttribute("transform");
+    const pushes = () => page.evaluate(() => Number(document.querySelector("main").dataset.pushes));
+    const fixAt = async (lat, lon) => {
+      const n = await pushes();
+      await api("POST", `/api/jobs/${job.job_id}/location`, { lat, lon, heading_deg: 90, recorded_at: new Date().toISOString() }, token("ingest", { job_id: job.job_id }));
+      await until("the pushed fix", async () => (await pushes()) > n, 3_000);
+    };
+    // Fitted: a fix far off re-fits the map, so the pin moves on screen.
+    const fitted = await dest();
+    await fixAt(53.37, -3.02);
+    if ((await dest()) === fitted) throw new Error("the unmoved map did not follow a new fix");
+    // Zoomed: the frame is the person's until they re-centre.
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    const zoomed = await dest();
+    await fixAt(53.36, -3.05);
+    if ((await dest()) !== zoomed) throw new Error("re-centred after a zoom");
+    // Dragged: it moves with the pointer, and stays there.
+    const box = await page.locator("svg.map-svg").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 30, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await dest();
+    if (dragged === zoomed) throw new Error("the drag did not pan");
+    await fixAt(53.35, -3.08);
+    if ((await dest()) !== dragged) throw new Error("re-centred after a pan");
+    await page.getByRole("button", { name: "Re-centre" }).click();
+    if ((await dest()) === dragged) throw new Error("Re-centre did not fit the map again");
+    await page.close();
+    return `scale ${scale}`;
   },
 
   async "screenshot at 414×896"(browser) {

@@ -14,6 +14,7 @@ pub mod wait;
 
 mod api;
 mod http;
+pub mod live;
 mod relay;
 
 use std::sync::atomic::{AtomicU32, Ordering};

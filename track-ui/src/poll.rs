@@ -1,4 +1,5 @@
-//! The poll loop: every 10 s while visible, backing off on errors, stopping when the job ends.
+//! The poll loop: every 10 s while visible and the live stream (`live.rs`) is not open,
+//! backing off on errors, stopping when the job ends.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,14 +19,14 @@ pub async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-fn hidden() -> bool {
+pub fn hidden() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
 /// Resolves at once if the tab is visible, else when it becomes visible again.
-async fn visible() {
+pub async fn visible() {
     if !hidden() {
         return;
     }
@@ -50,8 +51,17 @@ async fn visible() {
 pub async fn run(token: String, model: Model) {
     let mut etag: Option<String> = None;
     let mut delay = INTERVAL_MS;
+    if model.view.with_untracked(Option::is_some) {
+        // The page came with the view; the stream or the next poll brings what changes.
+        sleep(INTERVAL_MS).await;
+    }
     loop {
         visible().await;
+        if model.live.get_untracked() {
+            // The stream brings every change; look again in a while.
+            sleep(INTERVAL_MS).await;
+            continue;
+        }
         match api::location(&token, etag.as_deref()).await {
             Ok(Fetched::Fresh(view, tag)) => {
                 etag = tag;

@@ -2,8 +2,15 @@
 //!
 //! `TRACK_PAGE_VERSION` (e.g. `v2`) names `static/track/index-v2.html`; with
 //! `TRACK_PAGE_CANARY_PERCENT` (0-100) only that share of jobs, picked stably by job id, get it.
+//!
+//! A link that `/location` would answer gets that answer in the page (`{{VIEW}}`, a JSON data
+//! block), and its headline as HTML (`{{FIRST_PAINT}}`, in the words the page uses,
+//! `qdn_shared::words`): a slow phone shows the ETA with the HTML, before the page's wasm
+//! (most of its bytes) has arrived, and the page starts from the view without a round trip.
+//! Any other link gets the page alone, which then asks `/location` and shows its refusal.
 
 use qdn_shared::config::TrackPage;
+use qdn_shared::token::Scope;
 use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
 
@@ -38,6 +45,8 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     // The company number, for people whose link fails (E.164 only: it lands in HTML).
     let phone = cfg.company_number_e164().unwrap_or_default();
     let tiles = cfg.track_page.tiles.as_ref();
+    let view = first_view(req, env, job_key).await;
+    let first_paint = view.as_deref().map(first_paint).unwrap_or_default();
     let html = String::from_utf8_lossy(&asset.bytes().await?)
         .replace("{{COMPANY_PHONE}}", phone)
         .replace(
@@ -47,7 +56,10 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
         .replace(
             "{{TILE_ATTRIBUTION}}",
             &crate::twilio::xml_escape(tiles.map_or("", |t| t.attribution.as_str())),
-        );
+        )
+        .replace("{{FIRST_PAINT}}", &first_paint)
+        // Last: the view holds customers' text, which must not be taken for a placeholder.
+        .replace("{{VIEW}}", &view.map(|v| v.replace('<', "\\u003c")).unwrap_or_default());
     let mut resp = secure_page(crate::http::bytes_response(
         200,
         html.into_bytes(),
@@ -59,6 +71,36 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
         let _ = resp.headers_mut().set("Content-Security-Policy", &csp);
     }
     Ok(resp)
+}
+
+/// The location view (JSON) for a track token `/location` would answer. In the page, a `<`
+/// becomes `\u003c` (it only occurs inside strings, where that is the same character), so the
+/// JSON cannot end its `<script type="application/json">` block.
+async fn first_view(req: &Request, env: &Env, key: &str) -> Option<String> {
+    if !key.contains('.') {
+        return None;
+    }
+    let (job_id, _) = crate::handlers::jobs::resolve(req, env, key, &[Scope::Track]).ok()?;
+    let view = match crate::cache::view(&job_id) {
+        Some(v) => v,
+        None => crate::cache::put_view(
+            &job_id,
+            crate::handlers::jobs::location::build(env, &job_id).await.ok()?,
+        ),
+    };
+    Some(String::from_utf8_lossy(&view.body).into_owned())
+}
+
+/// The page's header and headline, as the page draws them, until the page's wasm replaces them.
+fn first_paint(view_json: &str) -> String {
+    let Ok(view) = serde_json::from_str::<qdn_shared::view::LocationView>(view_json) else {
+        return String::new();
+    };
+    let headline = qdn_shared::words::headline(&view, crate::clock::now());
+    format!(
+        "<main class=\"page\" id=\"qdn-first\"><header class=\"brand\"><span class=\"logo\" aria-hidden=\"true\">▮</span> Trailer tracking</header><section class=\"card eta\" aria-label=\"Arrival\"><p class=\"eta-big\">{}</p></section></main>",
+        crate::twilio::xml_escape(&headline)
+    )
 }
 
 /// Headers for a page whose URL carries a token.

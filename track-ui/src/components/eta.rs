@@ -29,44 +29,31 @@ struct Headline {
 }
 
 fn headline(v: &LocationView, now_ms: f64) -> Headline {
-    let age_s = v
-        .position
-        .as_ref()
-        .map(|p| ((now_ms - p.recorded_at.timestamp_millis() as f64) / 1000.0) as i64);
+    let now = chrono::DateTime::from_timestamp_millis(now_ms as i64).unwrap_or_default();
+    let age_s = qdn_shared::words::age_s(v, now);
     let stale = age_s.is_some_and(format::is_stale);
     let fresh = age_s
         .map(format::freshness)
         .unwrap_or_else(|| format::no_position(v.status).into());
-    match (&v.eta, stale, v.status.is_moving()) {
-        (Some(eta), false, true) => {
-            let arrive_ms = eta.arrive_at.timestamp_millis() as f64;
-            let remaining = ((arrive_ms - now_ms) / 1000.0).max(0.0) as i64;
-            Headline {
-                big: format::eta_phrase(remaining),
-                detail: format!(
-                    "around {} · {}",
-                    local_time(arrive_ms),
-                    format::distance_phrase(eta.distance_m)
-                ),
-                fresh,
-                stale,
-            }
-        }
-        (Some(eta), true, true) => Headline {
-            big: format::status_headline(v.status).into(),
-            detail: format!(
-                "{} — we'll show an arrival time when it reports in again",
-                format::distance_phrase(eta.distance_m)
-            ),
-            fresh,
-            stale,
-        },
-        _ => Headline {
-            big: format::status_headline(v.status).into(),
-            detail: String::new(),
-            fresh,
-            stale,
-        },
+    // The same words the Worker wrote into the page's first paint.
+    let big = qdn_shared::words::headline(v, now);
+    let detail = match (&v.eta, stale, v.status.is_moving()) {
+        (Some(eta), false, true) => format!(
+            "around {} · {}",
+            local_time(eta.arrive_at.timestamp_millis() as f64),
+            format::distance_phrase(eta.distance_m)
+        ),
+        (Some(eta), true, true) => format!(
+            "{} — we'll show an arrival time when it reports in again",
+            format::distance_phrase(eta.distance_m)
+        ),
+        _ => String::new(),
+    };
+    Headline {
+        big,
+        detail,
+        fresh,
+        stale,
     }
 }
 

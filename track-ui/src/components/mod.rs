@@ -19,6 +19,10 @@ pub struct Model {
     pub refused: RwSignal<Option<(u16, String)>>,
     pub stopped: RwSignal<bool>,
     pub polls: RwSignal<u32>,
+    /// Whether the live stream is open (the poller stands down meanwhile).
+    pub live: RwSignal<bool>,
+    /// Views the stream has pushed.
+    pub pushes: RwSignal<u32>,
     /// The viewer's clock, ticking so ages and countdowns move between polls.
     pub now_ms: RwSignal<f64>,
 }
@@ -40,6 +44,12 @@ fn page_meta(name: &str) -> Option<String> {
         .filter(|c| !c.is_empty() && !c.starts_with("{{"))
 }
 
+/// The view the Worker put in the page (`#qdn-view`), when the link is good: shown at once.
+fn embedded_view() -> Option<LocationView> {
+    let el = web_sys::window()?.document()?.get_element_by_id("qdn-view")?;
+    crate::from_json(&el.text_content()?)
+}
+
 /// The company number, for people whose link failed.
 fn page_phone() -> Option<String> {
     page_meta("qdn-company-phone").filter(|p| p.starts_with('+'))
@@ -48,11 +58,13 @@ fn page_phone() -> Option<String> {
 #[component]
 pub fn App() -> impl IntoView {
     let model = Model {
-        view: RwSignal::new(None),
+        view: RwSignal::new(embedded_view()),
         reconnecting: RwSignal::new(false),
         refused: RwSignal::new(None),
         stopped: RwSignal::new(false),
         polls: RwSignal::new(0),
+        live: RwSignal::new(false),
+        pushes: RwSignal::new(0),
         now_ms: RwSignal::new(js_sys::Date::now()),
     };
     let token = query_job_id();
@@ -65,6 +77,7 @@ pub fn App() -> impl IntoView {
     // A link cut short or mangled is told apart without asking the server.
     let token_shaped = token.as_deref().is_none_or(|t| t.split('.').count() == 3);
     if let Some(t) = token.clone().filter(|_| token_shaped) {
+        leptos::task::spawn_local(crate::live::run(t.clone(), model));
         leptos::task::spawn_local(crate::poll::run(t, model));
         let _ = set_interval_with_handle(move || model.now_ms.set(js_sys::Date::now()), Duration::from_secs(5));
     }
@@ -74,7 +87,7 @@ pub fn App() -> impl IntoView {
         attribution: page_meta("qdn-tile-attribution"),
     });
     view! {
-        <main class="page" data-polls=move || model.polls.get() data-stopped=move || model.stopped.get().to_string()>
+        <main class="page" data-polls=move || model.polls.get() data-live=move || model.live.get().to_string() data-pushes=move || model.pushes.get() data-stopped=move || model.stopped.get().to_string()>
             <header class="brand"><span class="logo" aria-hidden="true">"▮"</span>" Trailer tracking"</header>
             {move || {
                 if !has_token {

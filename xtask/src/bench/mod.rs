@@ -4,6 +4,7 @@
 
 mod cost;
 mod figures;
+mod live;
 mod load;
 
 use std::time::{Duration, Instant};
@@ -22,10 +23,19 @@ use load::{ensure_wrk, post_script, wrk, Spread, Wrk};
 /// How long each load runs, in seconds.
 const SECS: u32 = 8;
 
-/// `cargo xtask bench [cost]`: everything, or only the cost figures (no load, a few minutes less).
+/// `cargo xtask bench [cost|live]`: everything, or only the cost figures (no load, a few
+/// minutes less), or only the live-update and page figures.
 pub fn run(args: &[String]) -> Result {
     let tools = crate::tools::ensure()?;
     let only_cost = args.first().is_some_and(|a| a == "cost");
+    if args.first().is_some_and(|a| a == "live") {
+        crate::build::all(&tools)?;
+        let l = measure_live(&tools)?;
+        let mut rows = vec![page_transfer()];
+        rows.extend(live_rows(&l));
+        print_table(&rows);
+        return Ok(());
+    }
     if !only_cost {
         ensure_wrk()?;
     }
@@ -38,6 +48,7 @@ pub fn run(args: &[String]) -> Result {
     }
     let m = measure_release_stack(&tools)?;
     let devtools = single_fix_with_devtools(&tools)?;
+    let live = measure_live(&tools)?;
     let baseline = (m.health[0].rps + m.health[1].rps) / 2.0;
     let mut rows = vec![
         edge_size(),
@@ -52,11 +63,31 @@ pub fn run(args: &[String]) -> Result {
         sms_to_first_send(m.sms_ms),
         rows_written_per_fix(&cost),
     ];
+    rows.extend(live_rows(&live));
     rows.extend(eta(&m.eta));
     rows.extend(arrival()?);
     print_table(&rows);
     print_cost(&cost);
     Ok(())
+}
+
+/// The live-update figures, on a stack of their own (1,000 open streams stay out of the others).
+fn measure_live(tools: &crate::tools::Tools) -> Result<live::Live> {
+    let fx = Fixture::new(tools, "bench-live")?;
+    let stack = fx.start(tools)?;
+    let job = seed_job(&fx.base)?;
+    live::measure(&fx.base, stack.pid(), &job)
+}
+
+fn live_rows(l: &live::Live) -> Vec<figures::Row> {
+    vec![
+        live_push(&l.push_ms),
+        live_fanout(&l.websocket),
+        live_viewer_cost(&l.websocket),
+        live_fanout(&l.sse),
+        live_viewer_cost(&l.sse),
+        cold_eta(&l.cold),
+    ]
 }
 
 /// The cost figures, on a stack of their own: metering (`QDN_METER=1`) stays out of the speed

@@ -93,6 +93,7 @@ pub async fn store(
                 ctx.wait_until(async move { crate::arrival::send(&env, texts).await });
             }
         }
+        crate::live::publish(env, &job.job_id).await;
     }
     Ok(Summary {
         accepted,

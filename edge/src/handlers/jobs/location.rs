@@ -17,7 +17,8 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
     Ok(conditional(req, &view))
 }
 
-async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
+/// The view, built from D1 (no cache); also what the live streams send.
+pub(crate) async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::View> {
     let job = crate::cache::job(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;

@@ -45,6 +45,9 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
     let updated = crate::db::jobs::get(env, job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
+    // Open tracking pages get the new view, after the answer.
+    let (live_env, live_job) = (env.clone(), job_id.to_string());
+    ctx.wait_until(async move { crate::live::publish(&live_env, &live_job).await });
     if status != job.status {
         // The customer hears of it by SMS, after the answer (a Twilio outage never fails a PATCH).
         let (env, job) = (env.clone(), updated.clone());
