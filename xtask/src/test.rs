@@ -75,6 +75,23 @@ pub fn run(args: &[String]) -> Result {
     let started = std::time::Instant::now();
     let tools = crate::tools::ensure()?;
     let mut t = Tally::default();
+    if let Some(only) = only(args) {
+        // While iterating: build, then one HTTP test binary or one browser file on a fresh stack.
+        let built = crate::build::all(&tools);
+        let build_ok = built.is_ok();
+        t.check("build", built);
+        if build_ok {
+            if let Err(e) = focused(&tools, &mut t, &only) {
+                t.check("stack", Err(e));
+            }
+        }
+        report(&t, started);
+        return if t.failed > 0 {
+            Err(format!("{} failed", t.failed))
+        } else {
+            Ok(())
+        };
+    }
     static_checks(&mut t);
     t.suite(
         "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
@@ -230,6 +247,47 @@ fn test_env(fx: &Fixture) -> Vec<(&'static str, String)> {
         ("QDN_HANDLERS", qdn_tests::DISPATCHER_PHONES.join(",")),
         ("QDN_WRANGLER_LOG", fx.log.display().to_string()),
     ]
+}
+
+/// `--only http:<test binary>` or `--only browser:<file in tests/browser>`.
+fn only(args: &[String]) -> Option<String> {
+    let i = args.iter().position(|a| a == "--only")?;
+    args.get(i + 1).cloned()
+}
+
+fn focused(tools: &crate::tools::Tools, t: &mut Tally, only: &str) -> Result {
+    let fx = Fixture::new(tools, "test-only")?;
+    let _stack = fx.start(tools)?;
+    let env = test_env(&fx);
+    match only.split_once(':') {
+        Some(("http", name)) => t.suite(
+            name,
+            cargo()
+                .args([
+                    "test",
+                    "-q",
+                    "-p",
+                    "qdn-tests",
+                    "--test",
+                    name,
+                    "--",
+                    "--test-threads",
+                    "8",
+                ])
+                .envs(env)
+                .current_dir(root()),
+        ),
+        Some(("browser", file)) => t.suite(
+            file,
+            Command::new("node")
+                .arg(root().join("tests/browser").join(file))
+                .envs(env)
+                .env("CHROMIUM", crate::tools::chromium()?)
+                .current_dir(root()),
+        ),
+        _ => return Err(format!("--only takes http:<test> or browser:<file>, not {only}")),
+    }
+    Ok(())
 }
 
 fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {

@@ -3,12 +3,15 @@
 pub mod alerts;
 pub mod devices;
 pub mod fixes;
+pub mod fleet;
 pub mod jobs;
 pub mod messages;
+pub mod metrics;
 pub mod notifications;
 pub mod opt_outs;
 pub mod revocations;
 pub mod roster;
+pub mod sessions;
 pub mod trailers;
 pub mod voice;
 

@@ -1,6 +1,7 @@
 //! `/api/jobs`: create, read, patch, and the customer's location view.
 
 pub mod create;
+pub mod list;
 pub mod location;
 pub mod patch;
 pub mod read;
