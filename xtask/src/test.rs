@@ -94,9 +94,18 @@ pub fn run(args: &[String]) -> Result {
     }
     static_checks(&mut t);
     t.suite(
-        "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
+        "unit, property and fuzz tests (qdn-shared; the pages' pure code in qdn-track-ui and qdn-dispatch-ui)",
         cargo()
-            .args(["test", "-q", "-p", "qdn-shared", "-p", "qdn-track-ui"])
+            .args([
+                "test",
+                "-q",
+                "-p",
+                "qdn-shared",
+                "-p",
+                "qdn-track-ui",
+                "-p",
+                "qdn-dispatch-ui",
+            ])
             .current_dir(root()),
     );
     let built = crate::build::all(&tools);
@@ -129,7 +138,7 @@ fn static_checks(t: &mut Tally) {
         ),
         (
             "clippy (wasm32 crates)",
-            ["qdn-edge", "qdn-track-ui"].as_slice(),
+            ["qdn-edge", "qdn-track-ui", "qdn-dispatch-ui"].as_slice(),
             Some("wasm32-unknown-unknown"),
         ),
     ] {
@@ -156,6 +165,7 @@ fn report(t: &Tally, started: std::time::Instant) {
     for (name, path) in [
         ("edge", "edge/build/index_bg.wasm"),
         ("track-ui", "static/track/pkg/qdn_track_ui_bg.wasm"),
+        ("dispatch-ui", "static/dispatch/pkg/qdn_dispatch_ui_bg.wasm"),
     ] {
         if let Some((raw, gz)) = crate::build::sizes(&root().join(path)) {
             eprintln!("{name} wasm: {} KB raw, {} KB gzip", raw / 1024, gz / 1024);
@@ -318,14 +328,27 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
         Err(e) => t.check("schemathesis", Err(e)),
     }
     match crate::tools::chromium() {
-        Ok(chromium) => t.suite(
-            "browser tests (tests/browser, headless Chromium)",
-            Command::new("node")
-                .arg(root().join("tests/browser/run.mjs"))
-                .envs(env)
-                .env("CHROMIUM", chromium)
-                .current_dir(root()),
-        ),
+        Ok(chromium) => {
+            for (name, file) in [
+                (
+                    "browser tests of the tracking page (tests/browser, headless Chromium)",
+                    "run.mjs",
+                ),
+                (
+                    "browser tests of the dispatcher console (tests/browser, headless Chromium)",
+                    "console.mjs",
+                ),
+            ] {
+                t.suite(
+                    name,
+                    Command::new("node")
+                        .arg(root().join("tests/browser").join(file))
+                        .envs(env.clone())
+                        .env("CHROMIUM", &chromium)
+                        .current_dir(root()),
+                );
+            }
+        }
         Err(e) => t.check("browser tests", Err(e)),
     }
     let setup = crate::restart::Setup {
