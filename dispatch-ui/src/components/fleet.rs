@@ -59,7 +59,7 @@ pub fn Fleet() -> impl IntoView {
                         <rect width=W height=H class="sea"/>
                         {dots}
                     </svg>
-                    <table>
+                    <table tabindex="0">
                         <caption>{format!("{n} trailers")}</caption>
                         <thead><tr><th scope="col">"Trailer"</th><th scope="col">"State"</th><th scope="col">"Last fix"</th><th scope="col">"Job"</th><th scope="col">"Device"</th></tr></thead>
                         <tbody>

@@ -73,7 +73,7 @@ pub fn Metrics() -> impl IntoView {
                     {bars("Relayed messages", &names, &col(|d| d.relayed as f64), count)}
                     {bars("Failovers", &names, &col(|d| d.failovers as f64), count)}
                     {bars("Time to ACK, median", &names, &col(|d| d.ack_p50_s.unwrap_or(0.0)), secs)}
-                    <table>
+                    <table tabindex="0">
                         <caption>"Per day"</caption>
                         <thead><tr>
                             <th scope="col">"Day"</th><th scope="col">"Relayed"</th><th scope="col">"Failovers"</th><th scope="col">"Exhausted"</th>
