@@ -33,7 +33,10 @@ fn the_board_lists_jobs_by_status_and_day() {
     assert!(!has(&only_scheduled, &moving));
     assert!(only_scheduled.iter().all(|j| j["status"] == "scheduled"));
     // The dispatcher's view of each job, as GET /api/jobs/{id} gives it.
-    let j = only_scheduled.iter().find(|j| j["job_id"] == scheduled.as_str()).unwrap();
+    let j = only_scheduled
+        .iter()
+        .find(|j| j["job_id"] == scheduled.as_str())
+        .unwrap();
     assert_eq!(j["customer_name"], "Test Customer");
     assert_eq!(j["destination"]["address"], "1 Test Street");
 
@@ -73,7 +76,11 @@ fn the_fleet_shows_each_trailer_with_its_last_fix_and_job() {
     let token = ingest(&job);
     for (i, age) in [(0, -90), (1, -30)] {
         let (lat, lon) = approach(i);
-        let r = post_fix(&job, &token, json!({"lat": lat, "lon": lon, "recorded_at": at(age), "speed_mps": 7.5, "trailer_id": on_job}));
+        let r = post_fix(
+            &job,
+            &token,
+            json!({"lat": lat, "lon": lon, "recorded_at": at(age), "speed_mps": 7.5, "trailer_id": on_job}),
+        );
         assert_eq!(r.status, 202, "{}", r.body);
     }
     let idle = register_device(&uid("dev-fleet-"));
@@ -81,7 +88,10 @@ fn the_fleet_shows_each_trailer_with_its_last_fix_and_job() {
     let r = get("/api/trailers");
     assert_eq!(r.status, 200, "{}", r.body);
     let trailers = r.json()["trailers"].as_array().cloned().unwrap();
-    let t = trailers.iter().find(|t| t["trailer_id"] == on_job.as_str()).expect("the job's trailer");
+    let t = trailers
+        .iter()
+        .find(|t| t["trailer_id"] == on_job.as_str())
+        .expect("the job's trailer");
     assert_eq!(t["job_id"], job.as_str());
     assert_eq!(t["job_status"], "en_route");
     let (lat, lon) = approach(1);
@@ -89,7 +99,10 @@ fn the_fleet_shows_each_trailer_with_its_last_fix_and_job() {
     assert_eq!(t["last_fix"]["lon"], lon);
     assert_eq!(t["last_fix"]["speed_mps"], 7.5);
     assert_eq!(t["last_fix"]["job_id"], job.as_str());
-    let idle = trailers.iter().find(|t| t["trailer_id"] == idle.as_str()).expect("the registered trailer");
+    let idle = trailers
+        .iter()
+        .find(|t| t["trailer_id"] == idle.as_str())
+        .expect("the registered trailer");
     assert!(idle["device_id"].as_str().is_some_and(|d| d.starts_with("dev-fleet-")));
     assert!(idle["last_fix"].is_null() && idle["job_id"].is_null(), "{idle}");
 
@@ -113,12 +126,17 @@ fn an_ack_from_the_console_ends_the_cascade_and_counts_in_the_day_s_figures() {
     let customer = customer_phone();
     let sid = message_sid();
     assert_eq!(inbound_sms(&sid, &customer, "Console ACK please").status, 200);
-    let first = wait_for("the relayed text", 10, || sent_to(&handlers()[0], &customer).into_iter().next());
+    let first = wait_for("the relayed text", 10, || {
+        sent_to(&handlers()[0], &customer).into_iter().next()
+    });
     let reference = reference_in(first["body"].as_str().unwrap());
 
-    let r = req("POST", &format!("/api/relay/messages/{}/ack", reference.trim_start_matches('#')))
-        .bearer(&dispatch())
-        .send();
+    let r = req(
+        "POST",
+        &format!("/api/relay/messages/{}/ack", reference.trim_start_matches('#')),
+    )
+    .bearer(&dispatch())
+    .send();
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["ref"], reference.as_str());
     let m = wait_for("the message acknowledged", 10, || {
@@ -127,7 +145,10 @@ fn an_ack_from_the_console_ends_the_cascade_and_counts_in_the_day_s_figures() {
     assert_eq!(m["acked_by"], "console");
     // No further tier is texted after the ACK.
     std::thread::sleep(std::time::Duration::from_secs(7));
-    assert!(sent_to(&handlers()[1], &customer).is_empty(), "the cascade went on after the ACK");
+    assert!(
+        sent_to(&handlers()[1], &customer).is_empty(),
+        "the cascade went on after the ACK"
+    );
 
     let after = today_figures();
     let n = |v: &Value, k: &str| v[k].as_u64().unwrap();
@@ -136,7 +157,11 @@ fn an_ack_from_the_console_ends_the_cascade_and_counts_in_the_day_s_figures() {
     let p50 = after["ack_p50_s"].as_f64().expect("a time to ACK");
     assert!((0.0..120.0).contains(&p50), "{p50}");
     let shares = after["availability"].as_array().unwrap();
-    let share = |id: &str| shares.iter().find(|s| s["dispatcher_id"] == id).unwrap()["share"].as_f64().unwrap();
+    let share = |id: &str| {
+        shares.iter().find(|s| s["dispatcher_id"] == id).unwrap()["share"]
+            .as_f64()
+            .unwrap()
+    };
     assert!(share("primary") > 0.0, "always on call: {shares:?}");
     assert_eq!(share("vacation"), 0.0, "unavailable all day");
 
@@ -144,9 +169,12 @@ fn an_ack_from_the_console_ends_the_cascade_and_counts_in_the_day_s_figures() {
         .bearer(&dispatch())
         .send()
         .expect_error(404, "message_not_found");
-    req("POST", &format!("/api/relay/messages/{}/ack", reference.trim_start_matches('#')))
-        .send()
-        .expect_error(401, "token_missing");
+    req(
+        "POST",
+        &format!("/api/relay/messages/{}/ack", reference.trim_start_matches('#')),
+    )
+    .send()
+    .expect_error(401, "token_missing");
 }
 
 #[test]
@@ -168,7 +196,11 @@ fn the_console_page_is_served_under_a_strict_policy() {
     let csp = r.header("content-security-policy").expect("a CSP");
     assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
-    for asset in ["/dispatch/boot.js", "/dispatch/console.css", "/dispatch/pkg/qdn_dispatch_ui.js"] {
+    for asset in [
+        "/dispatch/boot.js",
+        "/dispatch/console.css",
+        "/dispatch/pkg/qdn_dispatch_ui.js",
+    ] {
         assert_eq!(req("GET", asset).send().status, 200, "{asset}");
     }
 }
