@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::body::{Field, Object, RequestBody};
 use crate::ErrorCode;
 
+pub mod details;
+
+pub use details::{Details, DetailsPatch, Stop, StopKind};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
@@ -77,6 +81,31 @@ impl JobStatus {
             JobStatus::Completed => "is complete",
             JobStatus::Cancelled => "has been cancelled",
         }
+    }
+}
+
+/// Who moved a job to a status, as its `history` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusSource {
+    /// A dispatcher (the API or the console); always wins over the geofence.
+    Dispatch,
+    /// The arrival geofence.
+    Geofence,
+}
+
+impl StatusSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusSource::Dispatch => "dispatch",
+            StatusSource::Geofence => "geofence",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [StatusSource::Dispatch, StatusSource::Geofence]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -191,6 +220,7 @@ pub struct NewJob {
     pub destination: Destination,
     pub trailer_ids: Vec<String>,
     pub status: JobStatus,
+    pub details: Details,
 }
 
 /// `POST /api/jobs`. `job_id` is an addition to the contract: a caller may choose the id
@@ -209,6 +239,8 @@ pub struct NewJobBody {
     pub trailer_ids: Field<Vec<String>>,
     #[serde(default)]
     pub status: Field<JobStatus>,
+    #[serde(flatten)]
+    pub details: details::DetailsBody,
 }
 
 impl RequestBody for NewJobBody {}
@@ -238,8 +270,12 @@ impl NewJobBody {
                 ))
             }
         };
-        let destination =
-            destination(self.destination)?.ok_or_else(|| invalid("invalid_destination", "destination is required"))?;
+        let details = self.details.validate()?.apply(&Details::default());
+        let destination = destination(self.destination)?;
+        details::check_destination(&details.stops, 0, destination.as_ref())?;
+        let destination = destination
+            .or_else(|| details.stops.first().map(Stop::destination))
+            .ok_or_else(|| invalid("invalid_destination", "destination (or stops) is required"))?;
         // `null` is as good as absent for the optional fields of a new job.
         let trailer_ids = trailer_ids(null_as_absent(self.trailer_ids))?.unwrap_or_default();
         let status = status(null_as_absent(self.status))?.unwrap_or(JobStatus::Scheduled);
@@ -250,6 +286,7 @@ impl NewJobBody {
             destination,
             trailer_ids,
             status,
+            details,
         })
     }
 }
@@ -266,9 +303,13 @@ pub struct JobPatch {
     pub status: Option<JobStatus>,
     pub destination: Option<Destination>,
     pub trailer_ids: Option<Vec<String>>,
+    pub details: DetailsPatch,
 }
 
-/// `PATCH /api/jobs/{job_id}`: only what may change; `null` is not a value.
+const PATCHABLE: &str = "status, destination, trailer_ids, dispatcher_id, window_end, notify, geofence_m, stops";
+
+/// `PATCH /api/jobs/{job_id}`: only what may change; `null` is not a value, except for
+/// `dispatcher_id` and `window_end`, which it clears.
 #[derive(Debug, Deserialize)]
 pub struct JobPatchBody {
     #[serde(default)]
@@ -277,6 +318,8 @@ pub struct JobPatchBody {
     pub destination: Field<Object<Destination>>,
     #[serde(default)]
     pub trailer_ids: Field<Vec<String>>,
+    #[serde(flatten)]
+    pub details: details::DetailsBody,
     #[serde(flatten)]
     pub unknown: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -288,19 +331,17 @@ impl JobPatchBody {
         if let Some(k) = self.unknown.keys().next() {
             return Err(invalid(
                 "unknown_field",
-                format!("{k} cannot be changed; use status, destination or trailer_ids"),
+                format!("{k} cannot be changed; use {PATCHABLE}"),
             ));
         }
         let patch = JobPatch {
             status: status(self.status)?,
             destination: destination(self.destination)?,
             trailer_ids: trailer_ids(self.trailer_ids)?,
+            details: self.details.validate()?,
         };
         if patch == JobPatch::default() {
-            return Err(invalid(
-                "empty_patch",
-                "give at least one of status, destination, trailer_ids",
-            ));
+            return Err(invalid("empty_patch", format!("give at least one of {PATCHABLE}")));
         }
         Ok(patch)
     }
@@ -400,6 +441,28 @@ mod tests {
         assert_eq!(
             validate_patch(&json!({"status": "at_site"})).unwrap().status,
             Some(JobStatus::AtSite)
+        );
+    }
+
+    #[test]
+    fn a_job_with_stops_heads_for_the_first() {
+        let v = json!({"customer_name": "Ann", "customer_phone": "+15551234567", "dispatcher_id": "dana",
+            "stops": [{"kind": "pickup", "lat": 1, "lon": 2, "address": "Yard"},
+                      {"kind": "dropoff", "lat": 3, "lon": 4}]});
+        let j = validate_new_job(&v).unwrap();
+        assert_eq!(
+            (j.destination.lat, j.destination.address.as_deref()),
+            (1.0, Some("Yard"))
+        );
+        assert_eq!(j.details.stops.len(), 2);
+        assert_eq!(j.details.dispatcher_id.as_deref(), Some("dana"));
+        assert!(j.details.notify);
+        let mut elsewhere = v.clone();
+        elsewhere["destination"] = json!({"lat": 3, "lon": 4});
+        assert_eq!(validate_new_job(&elsewhere).unwrap_err(), "invalid_stops");
+        assert_eq!(
+            validate_patch(&json!({"notify": false})).unwrap().details.notify,
+            Some(false)
         );
     }
 }

@@ -138,3 +138,62 @@ fn devices_belong_to_one_trailer() {
         .json(&json!({"device_id": "x"}))
         .expect_error(403, "forbidden_scope");
 }
+
+#[test]
+fn a_job_with_stops_moves_on_to_the_next_one_and_keeps_its_history() {
+    use_test_roster();
+    let dispatcher_id = "secondary";
+    let job = uid("stops");
+    let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
+        "job_id": job, "customer_name": "Ann Example", "customer_phone": "+15550101234",
+        "dispatcher_id": dispatcher_id, "window_end": "2026-11-22T10:00:00-05:00", "geofence_m": 200, "notify": false,
+        "stops": [{"kind": "pickup", "address": "Yard", "lat": 53.40, "lon": -2.90},
+                  {"kind": "dropoff", "address": "1 Dock Road", "lat": 53.43, "lon": -2.96}]
+    }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["destination"]["address"], "Yard");
+    assert_eq!(
+        (v["dispatcher_id"].as_str(), v["window_end"].as_str()),
+        (Some(dispatcher_id), Some("2026-11-22T15:00:00.000Z"))
+    );
+    assert_eq!(
+        (v["notify"].as_bool(), v["geofence_m"].as_f64()),
+        (Some(false), Some(200.0))
+    );
+    for s in ["en_route", "at_site", "en_route_next"] {
+        let r = patch_job(&job, json!({"status": s}));
+        assert_eq!(r.status, 200, "{s}: {}", r.body);
+    }
+    let d = req("GET", &format!("/api/jobs/{job}"))
+        .bearer(&dispatch())
+        .send()
+        .json();
+    assert_eq!(d["destination"]["address"], "1 Dock Road", "{d}");
+    assert_eq!(d["stop_index"], 1);
+    let statuses: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["scheduled", "en_route", "at_site", "en_route_next"]);
+    assert!(d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["source"] == "dispatch"));
+    assert!(d.get("position").is_some(), "{d}");
+    // The tracking page follows the current stop.
+    let track = track(&job);
+    let loc = location(&track).json();
+    assert_eq!(loc["destination"]["lat"], 53.43);
+    // Clearing the dispatcher and the window; a dispatcher who is not on the roster is refused.
+    let cleared = patch_job(&job, json!({"dispatcher_id": null, "window_end": null})).json();
+    assert!(
+        cleared["dispatcher_id"].is_null() && cleared["window_end"].is_null(),
+        "{cleared}"
+    );
+    patch_job(&job, json!({"dispatcher_id": "nobody_here"})).expect_error(400, "unknown_dispatcher");
+    patch_job(&job, json!({"geofence_m": 1})).expect_error(400, "invalid_geofence");
+}

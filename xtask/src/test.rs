@@ -72,6 +72,9 @@ fn counts(text: &str) -> (usize, usize) {
 }
 
 pub fn run(args: &[String]) -> Result {
+    if args.first().map(String::as_str) == Some("--http") {
+        return http_only(&args[1..]);
+    }
     let started = std::time::Instant::now();
     let tools = crate::tools::ensure()?;
     let mut t = Tally::default();
@@ -298,6 +301,23 @@ fn focused(tools: &crate::tools::Tools, t: &mut Tally, only: &str) -> Result {
         _ => return Err(format!("--only takes http:<test> or browser:<file>, not {only}")),
     }
     Ok(())
+}
+
+/// `cargo xtask test --http [cargo test args]`: build, start a fresh stack and run only the HTTP
+/// tests (e.g. `--http --test jobs stops`), for iterating on one feature; not a substitute for
+/// the whole run.
+fn http_only(args: &[String]) -> Result {
+    let tools = crate::tools::ensure()?;
+    crate::build::all(&tools)?;
+    let fx = Fixture::new(&tools, "test")?;
+    let _stack = fx.start(&tools)?;
+    crate::util::run(
+        cargo()
+            .args(["test", "-q", "-p", "qdn-tests"])
+            .args(args)
+            .envs(test_env(&fx))
+            .current_dir(root()),
+    )
 }
 
 fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -> Result {

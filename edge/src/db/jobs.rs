@@ -1,7 +1,7 @@
 //! The `jobs` and `job_trailers` tables.
 
 use chrono::{DateTime, Utc};
-use qdn_shared::job::{Destination, JobStatus, NewJob};
+use qdn_shared::job::{Destination, Details, JobStatus, NewJob, StatusSource, Stop};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::Env;
@@ -16,6 +16,9 @@ pub struct Job {
     pub destination: Destination,
     pub status: JobStatus,
     pub trailer_ids: Vec<String>,
+    pub details: Details,
+    /// Which of `details.stops` `destination` is.
+    pub stop_index: usize,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -45,10 +48,16 @@ struct Row {
     created_at: f64,
     updated_at: f64,
     trailer_ids: Option<String>,
+    dispatcher_id: Option<String>,
+    window_end: Option<f64>,
+    notify: f64,
+    geofence_m: f64,
+    stops: Option<String>,
+    stop_index: f64,
 }
 
 const SELECT: &str = "SELECT j.job_id, customer_name, customer_phone, dest_lat, dest_lon, dest_address, status, \
-created_at, updated_at, (SELECT group_concat(trailer_id) FROM job_trailers t WHERE t.job_id = j.job_id) AS trailer_ids FROM jobs j";
+created_at, updated_at, dispatcher_id, window_end, notify, geofence_m, stops, stop_index, (SELECT group_concat(trailer_id) FROM job_trailers t WHERE t.job_id = j.job_id) AS trailer_ids FROM jobs j";
 
 fn job(r: Row) -> Job {
     Job {
@@ -65,6 +74,17 @@ fn job(r: Row) -> Job {
             .trailer_ids
             .map(|t| t.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
+        details: Details {
+            dispatcher_id: r.dispatcher_id,
+            window_end: r.window_end.map(time),
+            notify: r.notify != 0.0,
+            geofence_m: r.geofence_m,
+            stops: r
+                .stops
+                .and_then(|s| serde_json::from_str::<Vec<Stop>>(&s).ok())
+                .unwrap_or_default(),
+        },
+        stop_index: r.stop_index as usize,
         created_at: time(r.created_at),
         updated_at: time(r.updated_at),
     }
@@ -84,8 +104,9 @@ pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> 
     let d = db(env)?;
     let mut stmts = vec![d
         .prepare(
-            "INSERT OR IGNORE INTO jobs (job_id, customer_name, customer_phone, dest_lat, dest_lon, dest_address, status, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            "INSERT OR IGNORE INTO jobs (job_id, customer_name, customer_phone, dest_lat, dest_lon, dest_address, status, \
+             created_at, updated_at, dispatcher_id, window_end, notify, geofence_m, stops, stop_index) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12, ?13, 0)",
         )
         .bind(&[
             s(job_id),
@@ -96,13 +117,15 @@ pub async fn insert(env: &Env, job_id: &str, j: &NewJob, now: DateTime<Utc>) -> 
             opt_s(j.destination.address.as_deref()),
             s(j.status.as_str()),
             ms(now),
+            opt_s(j.details.dispatcher_id.as_deref()),
+            opt_ms(j.details.window_end),
+            JsValue::from_f64(j.details.notify as u8 as f64),
+            JsValue::from_f64(j.details.geofence_m),
+            stops_json(&j.details.stops),
         ])?];
-    stmts.extend(trailer_links(
-        &d,
-        job_id,
-        &j.trailer_ids,
-        Written::Created(now, j.status),
-    )?);
+    let written = Written::Created(now, j.status);
+    stmts.extend(trailer_links(&d, job_id, &j.trailer_ids, written)?);
+    stmts.push(history(&d, job_id, written, StatusSource::Dispatch)?);
     let results = d.batch(stmts).await?;
     Ok(results.first().map(super::changes).unwrap_or(0) == 1)
 }
@@ -159,36 +182,47 @@ fn trailer_links(
     Ok(stmts)
 }
 
-/// Applies a validated patch in one transaction, if the job's status is still `from` (two
-/// dispatchers' PATCHes at once: the second is refused, never applied on a stale read).
-/// Returns whether it applied.
-#[allow(clippy::too_many_arguments)]
-pub async fn update(
-    env: &Env,
-    job_id: &str,
-    from: JobStatus,
-    status: JobStatus,
-    destination: &Destination,
-    trailer_ids: Option<&[String]>,
-    now: DateTime<Utc>,
-) -> worker::Result<bool> {
+/// A job as a PATCH (or the geofence) leaves it.
+pub struct Change<'a> {
+    /// The status the change was decided on: it applies only if the job still has it.
+    pub from: JobStatus,
+    pub status: JobStatus,
+    pub destination: &'a Destination,
+    pub stop_index: usize,
+    pub details: &'a Details,
+    /// `None` keeps the trailers.
+    pub trailer_ids: Option<&'a [String]>,
+    pub source: StatusSource,
+}
+
+/// Applies a change in one transaction, if the job's status is still `from` (two dispatchers'
+/// PATCHes at once, or a PATCH racing the geofence: the second is refused, never applied on a
+/// stale read). A new status is added to the job's history. Returns whether it applied.
+pub async fn update(env: &Env, job_id: &str, c: &Change<'_>, now: DateTime<Utc>) -> worker::Result<bool> {
     let d = db(env)?;
     let mut stmts = vec![d
         .prepare(
-            "UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6 \
+            "UPDATE jobs SET status = ?2, dest_lat = ?3, dest_lon = ?4, dest_address = ?5, updated_at = ?6, \
+             dispatcher_id = ?8, window_end = ?9, notify = ?10, geofence_m = ?11, stops = ?12, stop_index = ?13 \
              WHERE job_id = ?1 AND status = ?7",
         )
         .bind(&[
             s(job_id),
-            s(status.as_str()),
-            JsValue::from_f64(destination.lat),
-            JsValue::from_f64(destination.lon),
-            opt_s(destination.address.as_deref()),
+            s(c.status.as_str()),
+            JsValue::from_f64(c.destination.lat),
+            JsValue::from_f64(c.destination.lon),
+            opt_s(c.destination.address.as_deref()),
             ms(now),
-            s(from.as_str()),
+            s(c.from.as_str()),
+            opt_s(c.details.dispatcher_id.as_deref()),
+            opt_ms(c.details.window_end),
+            JsValue::from_f64(c.details.notify as u8 as f64),
+            JsValue::from_f64(c.details.geofence_m),
+            stops_json(&c.details.stops),
+            JsValue::from_f64(c.stop_index as f64),
         ])?];
-    if let Some(ids) = trailer_ids {
-        let written = Written::Updated(now, status);
+    let written = Written::Updated(now, c.status);
+    if let Some(ids) = c.trailer_ids {
         let (at, st) = written.binds();
         stmts.push(
             d.prepare(format!(
@@ -199,8 +233,72 @@ pub async fn update(
         );
         stmts.extend(trailer_links(&d, job_id, ids, written)?);
     }
+    if c.status != c.from {
+        stmts.push(history(&d, job_id, written, c.source)?);
+    }
     let results = d.batch(stmts).await?;
     Ok(results.first().map(super::changes).unwrap_or(0) == 1)
+}
+
+/// The history row of the status `written` stamped, if that write applied.
+fn history(
+    d: &worker::D1Database,
+    job_id: &str,
+    written: Written,
+    source: StatusSource,
+) -> worker::Result<worker::D1PreparedStatement> {
+    let (at, status) = written.binds();
+    d.prepare(format!(
+        "INSERT OR IGNORE INTO job_history (job_id, at, status, source) SELECT ?1, ?2, ?3, ?4 WHERE {}",
+        written.guard(2, 3)
+    ))
+    .bind(&[s(job_id), at, status, s(source.as_str())])
+}
+
+fn stops_json(stops: &[Stop]) -> JsValue {
+    if stops.is_empty() {
+        JsValue::NULL
+    } else {
+        JsValue::from_str(&serde_json::to_string(stops).unwrap_or_default())
+    }
+}
+
+fn opt_ms(t: Option<DateTime<Utc>>) -> JsValue {
+    t.map_or(JsValue::NULL, ms)
+}
+
+/// One entry of a job's status history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub status: JobStatus,
+    pub at: DateTime<Utc>,
+    pub source: StatusSource,
+}
+
+/// The job's statuses, oldest first.
+pub async fn history_of(env: &Env, job_id: &str) -> worker::Result<Vec<HistoryEntry>> {
+    #[derive(Deserialize)]
+    struct Row {
+        status: String,
+        at: f64,
+        source: String,
+    }
+    let rows: Vec<Row> = db(env)?
+        .prepare("SELECT status, at, source FROM job_history WHERE job_id = ?1 ORDER BY at")
+        .bind(&[s(job_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(HistoryEntry {
+                status: JobStatus::parse(&r.status)?,
+                at: time(r.at),
+                source: StatusSource::parse(&r.source)?,
+            })
+        })
+        .collect())
 }
 
 /// The job `trailer_id` is serving: one under way (`en_route`, `at_site`, `en_route_next`)

@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult};
 pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     let new = crate::http::json_body::<NewJobBody>(req).await?.validate()?;
+    super::check_dispatcher(env, new.details.dispatcher_id.as_deref()).await?;
     let job_id = new.job_id.clone().unwrap_or_else(|| crate::ids::new_id("job_", 12));
     let now = crate::clock::now();
     if !crate::db::jobs::insert(env, &job_id, &new, now).await? {

@@ -28,17 +28,42 @@ pub fn resolve(req: &Request, env: &Env, key: &str, scopes: &[Scope]) -> AppResu
     Ok((key.to_string(), claims))
 }
 
-/// The dispatcher's view of a job.
+/// The dispatcher's view of a job, as its writes answer it.
 pub fn dispatch_json(job: &crate::db::jobs::Job) -> serde_json::Value {
+    let d = &job.details;
     serde_json::json!({
         "job_id": job.job_id,
         "customer_name": job.customer_name,
         "customer_phone": job.customer_phone,
         "destination": job.destination,
+        "stops": d.stops,
+        "stop_index": job.stop_index,
         "status": job.status,
         "trailer_ids": job.trailer_ids,
         "trailer_count": job.trailer_ids.len(),
+        "dispatcher_id": d.dispatcher_id,
+        "window_end": d.window_end.map(qdn_shared::time::rfc3339),
+        "notify": d.notify,
+        "geofence_m": d.geofence_m,
         "created_at": qdn_shared::time::rfc3339(job.created_at),
         "updated_at": qdn_shared::time::rfc3339(job.updated_at),
     })
+}
+
+/// A job's `dispatcher_id` must be on the roster: a typo would silently route the customer's
+/// texts past the dispatcher who knows the job.
+pub async fn check_dispatcher(env: &Env, dispatcher_id: Option<&str>) -> AppResult<()> {
+    let Some(id) = dispatcher_id else {
+        return Ok(());
+    };
+    let (roster, _) = crate::db::roster::get(env).await?;
+    if roster.tiers.iter().any(|t| t.dispatcher_id == id) {
+        Ok(())
+    } else {
+        Err(AppError::client(
+            400,
+            "unknown_dispatcher",
+            format!("{id} is not a dispatcher_id on the relay roster (GET /api/relay/roster)"),
+        ))
+    }
 }

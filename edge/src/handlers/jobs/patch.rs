@@ -1,6 +1,7 @@
 //! `PATCH /api/jobs/{job_id}` (dispatch): status, destination, trailers.
 
-use qdn_shared::job::{JobError, JobPatchBody};
+use qdn_shared::job::details::{check_destination, current_stop, stop_after};
+use qdn_shared::job::{Destination, JobError, JobPatch, JobPatchBody, StatusSource};
 use qdn_shared::token::Scope;
 use worker::{Context, Env, Request};
 
@@ -19,10 +20,21 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
     if !job.status.can_become(status) {
         return Err(JobError::Transition(job.status, status).into());
     }
-    let destination = patch.destination.as_ref().unwrap_or(&job.destination);
-    let now = crate::clock::now();
-    let trailers = patch.trailer_ids.as_deref();
-    if !crate::db::jobs::update(env, job_id, job.status, status, destination, trailers, now).await? {
+    if let Some(Some(id)) = &patch.details.dispatcher_id {
+        super::check_dispatcher(env, Some(id)).await?;
+    }
+    let mut details = patch.details.apply(&job.details);
+    let (destination, stop_index) = where_to(&job, &patch, &mut details, status)?;
+    let change = crate::db::jobs::Change {
+        from: job.status,
+        status,
+        destination: &destination,
+        stop_index,
+        details: &details,
+        trailer_ids: patch.trailer_ids.as_deref(),
+        source: StatusSource::Dispatch,
+    };
+    if !crate::db::jobs::update(env, job_id, &change, crate::clock::now()).await? {
         return Err(AppError::client(
             409,
             "job_changed",
@@ -43,4 +55,26 @@ pub async fn patch(req: &mut Request, env: &Env, ctx: &Context, job_id: &str) ->
         });
     }
     Ok(crate::http::json(200, &super::dispatch_json(&updated)))
+}
+
+/// The stop the job heads for after this patch. New stops keep the current position in the list
+/// (clamped); leaving a site moves on to the next stop; a destination sent for a job with stops
+/// corrects the current stop.
+fn where_to(
+    job: &crate::db::jobs::Job,
+    patch: &JobPatch,
+    details: &mut qdn_shared::job::Details,
+    status: qdn_shared::job::JobStatus,
+) -> Result<(Destination, usize), AppError> {
+    let index = stop_after(job.status, status, &details.stops, job.stop_index);
+    if patch.details.stops.is_some() {
+        check_destination(&details.stops, index, patch.destination.as_ref())?;
+    } else if let (Some(d), Some(stop)) = (&patch.destination, details.stops.get_mut(index)) {
+        (stop.lat, stop.lon, stop.address) = (d.lat, d.lon, d.address.clone());
+    }
+    let destination = match current_stop(&details.stops, index) {
+        Some(stop) => stop.destination(),
+        None => patch.destination.clone().unwrap_or_else(|| job.destination.clone()),
+    };
+    Ok((destination, index))
 }

@@ -1,6 +1,7 @@
 //! `GET /api/jobs/{token or job_id}`: the job as the token's scope may see it.
 
 use qdn_shared::token::Scope;
+use qdn_shared::view;
 use worker::{Env, Request};
 
 use crate::error::{AppError, AppResult};
@@ -11,7 +12,7 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
         .await?
         .ok_or_else(AppError::job_not_found)?;
     let body = if claims.scope == Scope::Dispatch {
-        super::dispatch_json(&job)
+        dispatch_view(env, &job).await?
     } else {
         // The customer's view: no names, phone numbers or other jobs' data.
         serde_json::json!({
@@ -24,4 +25,27 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
         })
     };
     Ok(crate::http::json(200, &body))
+}
+
+/// Everything a dispatcher needs on one screen: the job, where its trailer is and the ETA (as
+/// the customer sees them), and how its status got here.
+async fn dispatch_view(env: &Env, job: &crate::db::jobs::Job) -> AppResult<serde_json::Value> {
+    let fixes = crate::db::fixes::recent(env, &job.job_id).await?;
+    let location = view::location_view(&job.facts(), fixes, None);
+    let history: Vec<_> = crate::db::jobs::history_of(env, &job.job_id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            serde_json::json!({
+                "status": h.status,
+                "at": qdn_shared::time::rfc3339(h.at),
+                "source": h.source,
+            })
+        })
+        .collect();
+    let mut out = super::dispatch_json(job);
+    out["position"] = serde_json::to_value(&location.position).unwrap_or_default();
+    out["eta"] = serde_json::to_value(&location.eta).unwrap_or_default();
+    out["history"] = history.into();
+    Ok(out)
 }
