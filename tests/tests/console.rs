@@ -204,3 +204,17 @@ fn the_console_page_is_served_under_a_strict_policy() {
         assert_eq!(req("GET", asset).send().status, 200, "{asset}");
     }
 }
+
+#[test]
+fn a_text_to_an_erased_customer_is_refused_not_failed() {
+    // The console's reply falls back to /notify/sms; a finished job's customer is erased at the
+    // test stack's every maintenance run (CUSTOMER_DATA_DAYS=0).
+    let (job, _) = create_job(&[], "en_route");
+    assert_eq!(patch_job(&job, json!({"status": "cancelled"})).status, 200);
+    let r = req("POST", "/api/maintenance/run").bearer(&dispatch()).send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    req("POST", "/notify/sms")
+        .bearer(&dispatch())
+        .json(&json!({"job_id": job, "body": "Are you still there?"}))
+        .expect_error(409, "customer_erased");
+}
