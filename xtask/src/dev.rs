@@ -139,7 +139,9 @@ fn print_console(base: &str, phone: &str, standin: bool) {
     } else {
         "it is texted through the Twilio account of .dev.vars".to_string()
     };
-    println!(
-        "\n\x1b[1mDispatcher console:\x1b[0m {base}/dispatch\n           Sign in with a roster phone, e.g. {phone} (the demo roster's primary); ask for a code and\n           {code_at}.\n           Open it at exactly this address (its origin is PUBLIC_BASE_URL: the console's changes are refused from any other);\n           Chromium and Firefox keep its Secure cookie on http://127.0.0.1."
-    );
+    println!("\n\x1b[1mDispatcher console:\x1b[0m {base}/dispatch");
+    println!("  Sign in with a roster phone, e.g. {phone} (the demo roster's primary); ask for a code and");
+    println!("  {code_at}.");
+    println!("  Open it at exactly this address: its origin is PUBLIC_BASE_URL, and the console's changes");
+    println!("  are refused from any other. Chromium and Firefox keep its Secure cookie on http://127.0.0.1.");
 }
