@@ -190,6 +190,7 @@ const tests = {
     const name = `Pasted Link ${uid}`;
     await page.getByLabel("Customer name").fill(name);
     await page.getByLabel("Customer phone").fill("+15550139999");
+    await page.getByLabel("Assigned dispatcher").selectOption("casey");
     await page.getByLabel("Destination: coordinates or a map link").fill("https://www.openstreetmap.org/?mlat=41.8827&mlon=-87.6233#map=17/41.8827/-87.6233");
     await until("the parsed place", async () => /Destination 41\.88270, -87\.62330/.test(await bodyText(page)));
     await page.getByRole("button", { name: "Create job" }).click();
@@ -198,7 +199,9 @@ const tests = {
     // Stored as parsed, by the real API.
     const listed = await api("GET", `/api/jobs?status=scheduled`);
     const stored = listed.jobs.find((j) => j.customer_name === name);
-    if (!stored || stored.destination.lat !== 41.8827 || stored.destination.lon !== -87.6233) throw new Error(`stored: ${JSON.stringify(stored)}`);
+    if (!stored || stored.destination.lat !== 41.8827 || stored.destination.lon !== -87.6233 || stored.dispatcher_id !== "casey") {
+      throw new Error(`stored: ${JSON.stringify(stored)}`);
+    }
     await card.getByRole("button", { name: "→ On the way" }).click();
     await until("the job under On the way", async () =>
       (await page.locator("section.column[aria-label='On the way'] article.job", { hasText: name }).count()) === 1);

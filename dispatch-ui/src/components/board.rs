@@ -125,6 +125,7 @@ pub fn Board() -> impl IntoView {
         let d = day.get();
         async move { api::get(&format!("/api/jobs?day={d}")).await }
     });
+    let roster = live(|| api::get("/api/relay/roster"));
     let form = Form::new();
     // Tracking links this console has seen (from creating or reissuing), by job.
     let links = RwSignal::new(Vec::<(String, String)>::new());
@@ -191,8 +192,20 @@ pub fn Board() -> impl IntoView {
                 <input id="f-address" prop:value=move || form.address.get() on:input=bind(form.address)/>
                 <label for="f-trailers">"Trailers (comma-separated ids)"</label>
                 <input id="f-trailers" prop:value=move || form.trailers.get() on:input=bind(form.trailers)/>
-                <label for="f-dispatcher">"Assigned dispatcher (roster id)"</label>
-                <input id="f-dispatcher" prop:value=move || form.dispatcher.get() on:input=bind(form.dispatcher)/>
+                <label for="f-dispatcher">"Assigned dispatcher"</label>
+                <select id="f-dispatcher" prop:value=move || form.dispatcher.get() on:change=bind(form.dispatcher)>
+                    <option value="">"— none —"</option>
+                    {move || roster.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map(|r| {
+                        r["tiers"].as_array().cloned().unwrap_or_default().into_iter().map(|t| {
+                            let id = t["dispatcher_id"].as_str().unwrap_or_default().to_string();
+                            let label = match t["name"].as_str().filter(|n| !n.is_empty()) {
+                                Some(n) => format!("{n} ({id})"),
+                                None => id.clone(),
+                            };
+                            view! { <option value=id.clone() selected=move || form.dispatcher.get() == id>{label}</option> }
+                        }).collect_view()
+                    }))}
+                </select>
                 <label for="f-window">"Promised by (window end)"</label>
                 <input id="f-window" type="datetime-local" prop:value=move || form.window_end.get() on:input=bind(form.window_end)/>
                 <div class="row">
