@@ -5,7 +5,7 @@
 // violation, and fit a 375 px screen. Started by `cargo xtask test`; prints
 // `browser result: N passed, M failed`.
 import { createHmac, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
@@ -14,6 +14,7 @@ const SECRET = process.env.QDN_JWT_SECRET;
 const STANDIN = process.env.QDN_TWILIO_BASE;
 const AUTH_TOKEN = process.env.QDN_TWILIO_AUTH_TOKEN;
 const COMPANY = process.env.QDN_COMPANY_NUMBER;
+const SHOTS = new URL("../../target/screenshots/", import.meta.url).pathname;
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const b64 = (s) => Buffer.from(s).toString("base64url");
@@ -157,7 +158,10 @@ const tests = {
         (await page.locator("svg.fleet-map g.trailer.moving").count()) > 0 && (await bodyText(page)).includes(TRAILER)),
       Conversations: async () => {
         await page.getByRole("button", { name: new RegExp(`Console Customer ${uid}`) }).click();
-        return until("the thread or its notice", async () => /No texts yet|not available|Where is my trailer/.test(await bodyText(page)));
+        return until("the thread (or its notice) and the status history", async () => {
+          const t = await bodyText(page);
+          return /No texts yet|not available|Where is my trailer/.test(t) && /Status history \(\d+\)/.test(t);
+        });
       },
       Relay: async () => until("the relayed text", async () => (await bodyText(page)).includes(CUSTOMER)),
       Roster: async () => until("the roster's preview", async () => {
@@ -202,6 +206,8 @@ const tests = {
     if (!stored || stored.destination.lat !== 41.8827 || stored.destination.lon !== -87.6233 || stored.dispatcher_id !== "casey") {
       throw new Error(`stored: ${JSON.stringify(stored)}`);
     }
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}console-board-1280.png`, fullPage: true });
     await card.getByRole("button", { name: "→ On the way" }).click();
     await until("the job under On the way", async () =>
       (await page.locator("section.column[aria-label='On the way'] article.job", { hasText: name }).count()) === 1);

@@ -76,7 +76,8 @@ impl Form {
         self.trailers.set(trailers.join(", "));
         self.dispatcher
             .set(j["dispatcher_id"].as_str().unwrap_or_default().into());
-        self.window_end.set(String::new());
+        self.window_end
+            .set(j["window_end"].as_str().map(local_input).unwrap_or_default());
     }
 
     /// The body for POST or PATCH, or what is wrong with the form.
@@ -115,6 +116,22 @@ impl Form {
         }
         Ok(body)
     }
+}
+
+/// An RFC 3339 instant as `<input type="datetime-local">` shows it: the browser's local time.
+fn local_input(at: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
+    if d.get_time().is_nan() {
+        return String::new();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
 }
 
 #[component]
@@ -227,7 +244,11 @@ fn JobCard(job: Value, form: Form, links: RwSignal<Vec<(String, String)>>) -> im
     let next: Vec<&'static str> = STATUSES
         .iter()
         .copied()
-        .filter(|s| status.zip(JobStatus::parse(s)).is_some_and(|(a, b)| a.can_become(b)))
+        .filter(|s| {
+            status
+                .zip(JobStatus::parse(s))
+                .is_some_and(|(a, b)| a != b && a.can_become(b))
+        })
         .collect();
     let dest = &job["destination"];
     let place = dest["address"].as_str().map(str::to_string).unwrap_or_else(|| {

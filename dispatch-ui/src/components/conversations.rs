@@ -78,6 +78,12 @@ pub fn Conversations() -> impl IntoView {
                         None => view! { <p class="muted">"Pick a job to see its texts."</p> }.into_any(),
                         Some(_) => view! {
                             {move || thread.with(pending)}
+                            {move || thread.with(|t| t.as_ref().and_then(|r| r.as_ref().ok()).and_then(|job| job["history"].as_array().cloned()).map(|h| view! {
+                                <details class="history"><summary>{format!("Status history ({})", h.len())}</summary>
+                                    <ol>{h.into_iter().map(|e| view! { <li>{format!("{} · {} · {}",
+                                        crate::format::status_label(e["status"].as_str().unwrap_or("")), e["at"].as_str().unwrap_or(""), e["source"].as_str().unwrap_or(""))}</li> }).collect_view()}</ol>
+                                </details>
+                            }))}
                             {move || thread.with(|t| t.as_ref().and_then(|r| r.as_ref().ok()).map(|job| match job["messages"].as_array() {
                                 None => view! { <p class="muted not-available">"Message history: not available on this server yet."</p> }.into_any(),
                                 Some(list) if list.is_empty() => view! { <p class="muted">"No texts yet."</p> }.into_any(),
