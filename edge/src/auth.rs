@@ -33,9 +33,14 @@ pub fn bearer(req: &Request) -> AppResult<String> {
     }
 }
 
-/// The request's bearer token, verified and of one of `scopes`.
+/// The request's credential — its bearer token, else the console's session cookie (looked up
+/// by the router before routing; a cookie's changes must come from our own page) — verified
+/// and of one of `scopes`.
 pub fn require(req: &Request, env: &Env, scopes: &[Scope]) -> AppResult<Claims> {
-    let claims = verify(env, &bearer(req)?)?;
+    let claims = match crate::handlers::session::cookie::claims(req, env)? {
+        Some(session) => session,
+        None => verify(env, &bearer(req)?)?,
+    };
     require_scope(&claims, scopes)?;
     Ok(claims)
 }

@@ -41,6 +41,7 @@ pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Re
     let days = crate::config::get(env).customer_data_days;
     let erased = crate::db::jobs::erase_customers(env, now - chrono::Duration::days(days as i64)).await?;
     crate::db::revocations::delete_expired(env, now.timestamp()).await?;
+    crate::db::sessions::delete_expired(env, now, now - chrono::Duration::days(1)).await?;
     worker::console_log!(
         "retention: deleted {deleted} fixes and {devices} device rows (7 days), {audit} relay rows ({AUDIT_DAYS} days); \
          erased the customers of {erased} jobs finished over {days} days ago"

@@ -6,7 +6,8 @@ use worker::{Context, Env, Method, Request, Response};
 
 use crate::error::{AppError, AppResult};
 use crate::handlers::{
-    devices, health, ingest, jobs, maintenance, notify, relay, sms, tokens, track_page, trailers, voice,
+    devices, dispatch_page, health, ingest, jobs, maintenance, metrics, notify, relay, session, sms, tokens,
+    track_page, trailers, trailers_list, voice,
 };
 
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
@@ -19,6 +20,9 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Response {
     }
     if path != "/healthz" {
         crate::revocations::refresh(env).await;
+    }
+    if let Err(e) = session::cookie::load(&req, env).await {
+        return e.into_response();
     }
     let mut resp = route(&mut req, env, ctx, &path)
         .await
@@ -42,10 +46,11 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             only(&method, &[Get, Head], "GET")?;
             track_page::get(req, env).await
         }
-        ["api", "jobs"] => {
-            only(&method, &[Post], "POST")?;
-            jobs::create::post(req, env).await
-        }
+        ["api", "jobs"] => match method {
+            Get => jobs::list::get(req, env).await,
+            Post => jobs::create::post(req, env).await,
+            _ => Err(AppError::Method { allow: "GET, POST" }),
+        },
         ["api", "jobs", key] => match method {
             Get => jobs::read::get(req, env, key).await,
             Patch => jobs::patch::patch(req, env, ctx, key).await,
@@ -88,6 +93,34 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
         ["api", "jobs", key, "live"] => {
             only(&method, &[Get], "GET")?;
             jobs::live::get(req, env, key).await
+        }
+        ["dispatch"] | ["dispatch", ""] => {
+            only(&method, &[Get, Head], "GET")?;
+            dispatch_page::get(env).await
+        }
+        ["api", "session"] => match method {
+            Get => session::sign_in::get(req, env).await,
+            Post => session::sign_in::post(req, env).await,
+            Delete => session::sign_in::delete(req, env).await,
+            _ => Err(AppError::Method {
+                allow: "GET, POST, DELETE",
+            }),
+        },
+        ["api", "session", "code"] => {
+            only(&method, &[Post], "POST")?;
+            session::code::post(req, env, ctx).await
+        }
+        ["api", "metrics", "relay"] => {
+            only(&method, &[Get], "GET")?;
+            metrics::relay::get(req, env).await
+        }
+        ["api", "trailers"] => {
+            only(&method, &[Get], "GET")?;
+            trailers_list::get(req, env).await
+        }
+        ["api", "relay", "messages", reference, "ack"] => {
+            only(&method, &[Post], "POST")?;
+            relay::ack::post(req, env, reference).await
         }
         ["api", "tokens"] => {
             only(&method, &[Post], "POST")?;

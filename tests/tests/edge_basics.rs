@@ -52,7 +52,7 @@ fn unknown_routes_and_methods_are_json() {
     let r = req("DELETE", "/api/jobs");
     let r = r.send();
     r.expect_error(405, "method_not_allowed");
-    assert_eq!(r.header("allow").as_deref(), Some("POST"));
+    assert_eq!(r.header("allow").as_deref(), Some("GET, POST"));
     req("POST", "/healthz").send().expect_error(405, "method_not_allowed");
 }
 

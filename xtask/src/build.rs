@@ -1,5 +1,6 @@
-//! Builds the tracking page into static/track/pkg and the Worker into edge/build, each only
-//! when its inputs changed since the last build.
+//! Builds the tracking page into static/track/pkg, the dispatcher console into
+//! static/dispatch/pkg and the Worker into edge/build, each only when its inputs changed since
+//! the last build.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -19,6 +20,7 @@ const WASM_FEATURES: &[&str] = &[
 
 pub fn all(tools: &Tools) -> Result {
     ui(tools)?;
+    console(tools)?;
     worker(tools)
 }
 
@@ -50,49 +52,49 @@ fn with_shared(own: &[&'static str]) -> Vec<&'static str> {
 
 pub fn ui(tools: &Tools) -> Result {
     step("building the tracking page (track-ui → static/track/pkg)");
-    let inputs = with_shared(&["track-ui/src", "track-ui/Cargo.toml"]);
-    cached(
-        "track-ui",
-        &inputs,
-        &[
-            "static/track/pkg/qdn_track_ui_bg.wasm",
-            "static/track/pkg/qdn_track_ui.js",
-        ],
-        || {
-            // wasm-pack with the wasm-bindgen CLI installed here (`no-install`: it downloads
-            // nothing); wasm-opt is binaryen's from npm, a newer one than wasm-pack would fetch.
-            run(Command::new(&tools.wasm_pack)
-                .args([
-                    "build",
-                    "track-ui",
-                    "--release",
-                    "--target",
-                    "web",
-                    "--mode",
-                    "no-install",
-                ])
-                .args([
-                    "--no-pack",
-                    "--no-opt",
-                    "--no-typescript",
-                    "--out-dir",
-                    "../static/track/pkg",
-                ])
-                .env("PATH", path_with(tools.wasm_bindgen.parent()))
-                .env("WASM_PACK_CACHE", root().join("target/wasm-pack-cache"))
-                .current_dir(root()))?;
-            let out = root().join("static/track/pkg");
-            // Not a page asset (wasm-pack marks its output as untracked).
-            let _ = std::fs::remove_file(out.join(".gitignore"));
-            let bg = out.join("qdn_track_ui_bg.wasm");
-            run(Command::new(tools.npm_bin("wasm-opt"))
-                .args(WASM_FEATURES)
-                .args(["-Oz", "--strip-debug"])
-                .arg(&bg)
-                .arg("-o")
-                .arg(&bg))
-        },
-    )
+    wasm_page(tools, "track-ui", "qdn_track_ui", "static/track/pkg")
+}
+
+pub fn console(tools: &Tools) -> Result {
+    step("building the dispatcher console (dispatch-ui → static/dispatch/pkg)");
+    wasm_page(tools, "dispatch-ui", "qdn_dispatch_ui", "static/dispatch/pkg")
+}
+
+/// A Leptos CSR crate into `out` (`<lib>.js` and `<lib>_bg.wasm`), optimised for size.
+fn wasm_page(tools: &Tools, krate: &'static str, lib: &str, out: &'static str) -> Result {
+    let src = format!("{krate}/src");
+    let manifest = format!("{krate}/Cargo.toml");
+    let (bg, js) = (format!("{out}/{lib}_bg.wasm"), format!("{out}/{lib}.js"));
+    let inputs = with_shared(&[]);
+    let mut inputs: Vec<&str> = inputs;
+    inputs.push(&src);
+    inputs.push(&manifest);
+    cached(krate, &inputs, &[&bg, &js], || {
+        // wasm-pack with the wasm-bindgen CLI installed here (`no-install`: it downloads
+        // nothing); wasm-opt is binaryen's from npm, a newer one than wasm-pack would fetch.
+        run(Command::new(&tools.wasm_pack)
+            .args(["build", krate, "--release", "--target", "web", "--mode", "no-install"])
+            .args([
+                "--no-pack",
+                "--no-opt",
+                "--no-typescript",
+                "--out-dir",
+                &format!("../{out}"),
+            ])
+            .env("PATH", path_with(tools.wasm_bindgen.parent()))
+            .env("WASM_PACK_CACHE", root().join("target/wasm-pack-cache"))
+            .current_dir(root()))?;
+        let dir = root().join(out);
+        // Not a page asset (wasm-pack marks its output as untracked).
+        let _ = std::fs::remove_file(dir.join(".gitignore"));
+        let bg = root().join(&bg);
+        run(Command::new(tools.npm_bin("wasm-opt"))
+            .args(WASM_FEATURES)
+            .args(["-Oz", "--strip-debug"])
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg))
+    })
 }
 
 pub fn worker(tools: &Tools) -> Result {

@@ -44,6 +44,11 @@ pub fn run() -> Result {
     let base = stack.base_url.clone();
     let demo = seed::demo(&base, &secret, &vars)?;
     print_usage(&base, &demo);
+    let phone = vars
+        .iter()
+        .find(|(k, v)| k == "PRIMARY_HANDLER_PHONE" && !v.is_empty())
+        .map_or(qdn_tests::DISPATCHER_PHONES[0], |(_, v)| v.as_str());
+    print_console(&base, phone, standin.is_some());
     stack.wait();
     Ok(())
 }
@@ -125,4 +130,18 @@ fn print_usage(base: &str, demo: &Demo) {
         lat = demo.next_fix.0,
         lon = demo.next_fix.1,
     );
+}
+
+/// How to sign in to the console locally: the code's text is printed by the stand-in.
+fn print_console(base: &str, phone: &str, standin: bool) {
+    let code_at = if standin {
+        format!("the stand-in prints the text below: \"twilio stand-in: SMS … → {phone}: NNNNNN is your QDN console code…\"")
+    } else {
+        "it is texted through the Twilio account of .dev.vars".to_string()
+    };
+    println!("\n\x1b[1mDispatcher console:\x1b[0m {base}/dispatch");
+    println!("  Sign in with a roster phone, e.g. {phone} (the demo roster's primary); ask for a code and");
+    println!("  {code_at}.");
+    println!("  Open it at exactly this address: its origin is PUBLIC_BASE_URL, and the console's changes");
+    println!("  are refused from any other. Chromium and Firefox keep its Secure cookie on http://127.0.0.1.");
 }

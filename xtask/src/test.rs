@@ -78,11 +78,37 @@ pub fn run(args: &[String]) -> Result {
     let started = std::time::Instant::now();
     let tools = crate::tools::ensure()?;
     let mut t = Tally::default();
+    if let Some(only) = only(args) {
+        // While iterating: build, then one HTTP test binary or one browser file on a fresh stack.
+        let built = crate::build::all(&tools);
+        let build_ok = built.is_ok();
+        t.check("build", built);
+        if build_ok {
+            if let Err(e) = focused(&tools, &mut t, &only) {
+                t.check("stack", Err(e));
+            }
+        }
+        report(&t, started);
+        return if t.failed > 0 {
+            Err(format!("{} failed", t.failed))
+        } else {
+            Ok(())
+        };
+    }
     static_checks(&mut t);
     t.suite(
-        "unit, property and fuzz tests (qdn-shared; the page's formatting in qdn-track-ui)",
+        "unit, property and fuzz tests (qdn-shared; the pages' pure code in qdn-track-ui and qdn-dispatch-ui)",
         cargo()
-            .args(["test", "-q", "-p", "qdn-shared", "-p", "qdn-track-ui"])
+            .args([
+                "test",
+                "-q",
+                "-p",
+                "qdn-shared",
+                "-p",
+                "qdn-track-ui",
+                "-p",
+                "qdn-dispatch-ui",
+            ])
             .current_dir(root()),
     );
     let built = crate::build::all(&tools);
@@ -115,7 +141,7 @@ fn static_checks(t: &mut Tally) {
         ),
         (
             "clippy (wasm32 crates)",
-            ["qdn-edge", "qdn-track-ui"].as_slice(),
+            ["qdn-edge", "qdn-track-ui", "qdn-dispatch-ui"].as_slice(),
             Some("wasm32-unknown-unknown"),
         ),
     ] {
@@ -142,6 +168,7 @@ fn report(t: &Tally, started: std::time::Instant) {
     for (name, path) in [
         ("edge", "edge/build/index_bg.wasm"),
         ("track-ui", "static/track/pkg/qdn_track_ui_bg.wasm"),
+        ("dispatch-ui", "static/dispatch/pkg/qdn_dispatch_ui_bg.wasm"),
     ] {
         if let Some((raw, gz)) = crate::build::sizes(&root().join(path)) {
             eprintln!("{name} wasm: {} KB raw, {} KB gzip", raw / 1024, gz / 1024);
@@ -235,6 +262,47 @@ fn test_env(fx: &Fixture) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `--only http:<test binary>` or `--only browser:<file in tests/browser>`.
+fn only(args: &[String]) -> Option<String> {
+    let i = args.iter().position(|a| a == "--only")?;
+    args.get(i + 1).cloned()
+}
+
+fn focused(tools: &crate::tools::Tools, t: &mut Tally, only: &str) -> Result {
+    let fx = Fixture::new(tools, "test-only")?;
+    let _stack = fx.start(tools)?;
+    let env = test_env(&fx);
+    match only.split_once(':') {
+        Some(("http", name)) => t.suite(
+            name,
+            cargo()
+                .args([
+                    "test",
+                    "-q",
+                    "-p",
+                    "qdn-tests",
+                    "--test",
+                    name,
+                    "--",
+                    "--test-threads",
+                    "8",
+                ])
+                .envs(env)
+                .current_dir(root()),
+        ),
+        Some(("browser", file)) => t.suite(
+            file,
+            Command::new("node")
+                .arg(root().join("tests/browser").join(file))
+                .envs(env)
+                .env("CHROMIUM", crate::tools::chromium()?)
+                .current_dir(root()),
+        ),
+        _ => return Err(format!("--only takes http:<test> or browser:<file>, not {only}")),
+    }
+    Ok(())
+}
+
 /// `cargo xtask test --http [cargo test args]`: build, start a fresh stack and run only the HTTP
 /// tests (e.g. `--http --test jobs stops`), for iterating on one feature; not a substitute for
 /// the whole run.
@@ -280,14 +348,27 @@ fn against_stack(tools: &crate::tools::Tools, t: &mut Tally, _args: &[String]) -
         Err(e) => t.check("schemathesis", Err(e)),
     }
     match crate::tools::chromium() {
-        Ok(chromium) => t.suite(
-            "browser tests (tests/browser, headless Chromium)",
-            Command::new("node")
-                .arg(root().join("tests/browser/run.mjs"))
-                .envs(env)
-                .env("CHROMIUM", chromium)
-                .current_dir(root()),
-        ),
+        Ok(chromium) => {
+            for (name, file) in [
+                (
+                    "browser tests of the tracking page (tests/browser, headless Chromium)",
+                    "run.mjs",
+                ),
+                (
+                    "browser tests of the dispatcher console (tests/browser, headless Chromium)",
+                    "console.mjs",
+                ),
+            ] {
+                t.suite(
+                    name,
+                    Command::new("node")
+                        .arg(root().join("tests/browser").join(file))
+                        .envs(env.clone())
+                        .env("CHROMIUM", &chromium)
+                        .current_dir(root()),
+                );
+            }
+        }
         Err(e) => t.check("browser tests", Err(e)),
     }
     let setup = crate::restart::Setup {

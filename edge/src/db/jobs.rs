@@ -387,3 +387,31 @@ pub async fn erase_customers(env: &Env, cutoff: DateTime<Utc>) -> worker::Result
         .await?;
     Ok(results.last().map(super::changes).unwrap_or(0))
 }
+
+/// The dispatch board's list (`GET /api/jobs`), newest first, at most `limit`: of one status
+/// when given; with `day` (`[from, to)`), the jobs active that day — created before its end
+/// and not finished before its start.
+pub async fn list(
+    env: &Env,
+    status: Option<JobStatus>,
+    day: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    limit: u32,
+) -> worker::Result<Vec<Job>> {
+    let (from, to) = day.map_or((JsValue::NULL, JsValue::NULL), |(f, t)| (ms(f), ms(t)));
+    let rows: Vec<Row> = db(env)?
+        .prepare(format!(
+            "{SELECT} WHERE (?1 IS NULL OR j.status = ?1) \
+             AND (?2 IS NULL OR (j.created_at < ?3 AND (j.status NOT IN ('completed', 'cancelled') OR j.updated_at >= ?2))) \
+             ORDER BY j.created_at DESC LIMIT ?4"
+        ))
+        .bind(&[
+            status.map_or(JsValue::NULL, |s| JsValue::from_str(s.as_str())),
+            from,
+            to,
+            JsValue::from(limit),
+        ])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(job).collect())
+}

@@ -4,13 +4,16 @@ pub mod alerts;
 pub mod arrival;
 pub mod devices;
 pub mod fixes;
+pub mod fleet;
 pub mod jobs;
 pub mod messages;
+pub mod metrics;
 pub mod notifications;
 pub mod opt_outs;
 pub mod revocations;
 pub mod roster;
 pub mod thread;
+pub mod sessions;
 pub mod trailers;
 pub mod voice;
 

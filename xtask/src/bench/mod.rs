@@ -53,6 +53,7 @@ pub fn run(args: &[String]) -> Result {
     let mut rows = vec![
         edge_size(),
         page_transfer(),
+        console_transfer(),
         healthz(&m.health, baseline),
         location_reads(&m.read, baseline),
         fix_visible(m.visible),

@@ -4,6 +4,7 @@ pub mod create;
 pub mod eta_metrics;
 pub mod links;
 pub mod live;
+pub mod list;
 pub mod location;
 pub mod messages;
 pub mod patch;

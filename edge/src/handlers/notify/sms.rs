@@ -13,6 +13,14 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let job = crate::db::jobs::get(env, &job_id)
         .await?
         .ok_or_else(AppError::job_not_found)?;
+    // A finished job's customer is erased after CUSTOMER_DATA_DAYS: there is nobody to text.
+    if job.customer_phone.is_empty() {
+        return Err(AppError::client(
+            409,
+            "customer_erased",
+            "this job's customer was erased after the job ended; there is no number to text",
+        ));
+    }
     let attempts = crate::notify::text_customer(env, Some(&job_id), &job.customer_phone, &text).await?;
     if !attempts.iter().any(|a| a.status == SendStatus::Sent) {
         return Err(AppError::NotSent { attempts });

@@ -1,0 +1,3 @@
+//! `/api/metrics/*` (dispatch): figures computed from the audit log.
+
+pub mod relay;
