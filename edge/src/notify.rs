@@ -87,18 +87,6 @@ async fn send_automatic(env: &Env, out: &Outgoing<'_>) -> AppResult<Option<Sent>
     send(env, out).await.map(Some)
 }
 
-/// Texts a customer (`POST /notify/sms`); see [`send`].
-pub async fn text_customer(env: &Env, job_id: Option<&str>, to: &str, body: &str) -> AppResult<Vec<SendAttempt>> {
-    let out = Outgoing {
-        job_id,
-        to,
-        body,
-        dispatcher_id: None,
-        source: Source::Notify,
-    };
-    Ok(send(env, &out).await?.attempts)
-}
-
 /// Texts a customer, trying the next sender while Twilio refuses the send; every attempt is
 /// recorded in the job's thread under one `message_id`. A dispatcher's own text is tried even to
 /// an opted-out customer: Twilio itself blocks it (21610) unless they texted START to Twilio
