@@ -62,7 +62,6 @@ pub struct Sent {
 
 /// An automatic text (notices such as "arriving soon"): not sent at all to a customer who
 /// opted out. Returns `None` when skipped. Recorded in the job's thread.
-#[allow(dead_code)] // the arrival notices' way to text (merged from their branch)
 pub async fn text_customer_automatic(
     env: &Env,
     job_id: Option<&str>,
@@ -85,18 +84,6 @@ async fn send_automatic(env: &Env, out: &Outgoing<'_>) -> AppResult<Option<Sent>
         return Ok(None);
     }
     send(env, out).await.map(Some)
-}
-
-/// Texts a customer (`POST /notify/sms`); see [`send`].
-pub async fn text_customer(env: &Env, job_id: Option<&str>, to: &str, body: &str) -> AppResult<Vec<SendAttempt>> {
-    let out = Outgoing {
-        job_id,
-        to,
-        body,
-        dispatcher_id: None,
-        source: Source::Notify,
-    };
-    Ok(send(env, &out).await?.attempts)
 }
 
 /// Texts a customer, trying the next sender while Twilio refuses the send; every attempt is

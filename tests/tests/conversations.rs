@@ -526,19 +526,20 @@ fn a_voicemail_through_the_per_job_call_webhook_joins_the_thread() {
     assert_eq!(heard["to"], h[0].as_str());
     assert!(
         heard["said"].as_str().unwrap().starts_with(&format!(
-            "Call for Quick Dump Now from Jane Smith, job {job}, on the way"
+            "Call for Quick Dump Now from {stranger}, job {job}, on the way"
         )),
         "{heard}"
     );
     assert!(played["connected"].is_null(), "a voicemail box took the call: {played}");
     let url = played["recording_url"].as_str().expect("a voicemail").to_string();
-    // The voicemail goes to the job's dispatcher first, with the job named.
+    // The voicemail goes to the job's dispatcher first, with the job named (and the caller by
+    // their number: they are not the job's customer).
     let m = wait_for("the voicemail relay", 10, || sent_to(&h[2], &url).into_iter().next());
     assert!(
         m["body"]
             .as_str()
             .unwrap()
-            .contains(&format!("Voicemail, Jane Smith (job {job}")),
+            .contains(&format!("Voicemail, {stranger} (job {job}")),
         "{m}"
     );
     ack(&h[2], &reference_in(m["body"].as_str().unwrap()));

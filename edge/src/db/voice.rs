@@ -67,18 +67,19 @@ pub async fn start_call(env: &Env, call_sid: &str, job_id: Option<&str>, from: &
     Ok(())
 }
 
-/// The call's job, as recorded when it came in.
-pub async fn job_of_call(env: &Env, call_sid: &str) -> worker::Result<Option<String>> {
+/// The call's job and caller, as recorded when it came in.
+pub async fn call_of(env: &Env, call_sid: &str) -> worker::Result<Option<(Option<String>, String)>> {
     #[derive(Deserialize)]
     struct Row {
         job_id: Option<String>,
+        from_phone: String,
     }
     let row: Option<Row> = db(env)?
-        .prepare("SELECT job_id FROM calls WHERE call_sid = ?1")
+        .prepare("SELECT job_id, from_phone FROM calls WHERE call_sid = ?1")
         .bind(&[s(call_sid)])?
         .first(None)
         .await?;
-    Ok(row.and_then(|r| r.job_id))
+    Ok(row.map(|r| (r.job_id, r.from_phone)))
 }
 
 /// A tier is being rung for the call: its attempt, `ringing` until the dial ends.

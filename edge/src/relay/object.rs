@@ -377,7 +377,7 @@ impl RelayMessage {
             None => None,
         };
         let context = job.as_ref().map(|(j, eta_min)| command::JobContext {
-            customer_name: &j.customer_name,
+            customer_name: command::name_for(&j.customer_name, &j.customer_phone, &info.from),
             job_id: &j.job_id,
             status: j.status,
             eta_min: *eta_min,

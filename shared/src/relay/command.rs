@@ -43,6 +43,18 @@ fn status_words(s: JobStatus) -> &'static str {
     }
 }
 
+/// The name to put on a message about a job: the job's customer's, when it comes from their
+/// phone; otherwise none, so the sender's number stands instead (a per-job webhook takes texts
+/// and calls from anyone about the job, and a dispatcher must not take a stranger for the
+/// customer).
+pub fn name_for<'a>(customer_name: &'a str, customer_phone: &str, from: &str) -> &'a str {
+    if customer_phone == from {
+        customer_name
+    } else {
+        ""
+    }
+}
+
 /// The text a dispatcher gets for a customer's message: who, which job, what, and how to answer,
 /// e.g. `#K7Q2 Jane Smith (job J-1042, on the way, ETA 12 min): Where is my dumpster?`.
 ///
@@ -317,6 +329,17 @@ mod tests {
             assert!(crate::gsm7::segments(&t) <= 3, "{t}");
             assert!(t.contains("Zoe Lukasz Wolfeschlegel."), "{t}");
         }
+    }
+
+    #[test]
+    fn a_stranger_writing_about_a_job_is_named_by_their_number() {
+        let stranger = JobContext {
+            customer_name: name_for("Jane Smith", "+15550100200", "+15550100999"),
+            ..jane(JobStatus::EnRoute, None)
+        };
+        let t = relayed_text("K7Q2", MessageKind::Sms, "+15550100999", Some(&stranger), "hi");
+        assert!(t.starts_with("#K7Q2 +15550100999 (job J-1042, on the way): hi"), "{t}");
+        assert_eq!(name_for("Jane Smith", "+15550100200", "+15550100200"), "Jane Smith");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `TWILIO_NUMBER`, falling back to `TWILIO_BACKUP_NUMBER`; 202 with the attempts.
 
 use qdn_shared::notify::{NotifyBody, SendStatus};
+use qdn_shared::relay::thread::Source;
 use qdn_shared::token::Scope;
 use worker::{Env, Request};
 
@@ -21,12 +22,22 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
             "this job's customer was erased after the job ended; there is no number to text",
         ));
     }
-    let attempts = crate::notify::text_customer(env, Some(&job_id), &job.customer_phone, &text).await?;
-    if !attempts.iter().any(|a| a.status == SendStatus::Sent) {
-        return Err(AppError::NotSent { attempts });
+    let out = crate::notify::Outgoing {
+        job_id: Some(&job_id),
+        to: &job.customer_phone,
+        body: &text,
+        dispatcher_id: None,
+        source: Source::Notify,
+    };
+    let sent = crate::notify::send(env, &out).await?;
+    if !sent.attempts.iter().any(|a| a.status == SendStatus::Sent) {
+        return Err(AppError::NotSent {
+            attempts: sent.attempts,
+        });
     }
+    // `message_id`: the text's entry in the job's thread.
     Ok(crate::http::json(
         202,
-        &serde_json::json!({ "job_id": job_id, "sent": true, "attempts": attempts }),
+        &serde_json::json!({ "job_id": job_id, "sent": true, "message_id": sent.message_id, "attempts": sent.attempts }),
     ))
 }

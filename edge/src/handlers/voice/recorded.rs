@@ -24,7 +24,7 @@ pub async fn post(req: &mut Request, env: &Env) -> AppResult {
     let call = param(&params, "CallSid").unwrap_or("");
     let job_id = match super::job_param(req) {
         Some(j) => Some(j),
-        None => crate::db::voice::job_of_call(env, call).await?,
+        None => crate::db::voice::call_of(env, call).await?.and_then(|(job, _)| job),
     };
     crate::db::voice::set_status(env, call, "voicemail").await?;
     // Stored before Twilio hears back, like a text (a failure is a 5xx it retries).

@@ -21,13 +21,17 @@ pub async fn prompt(req: &mut Request, env: &Env) -> AppResult {
         }),
         None => None,
     };
+    // The caller as recorded when the call came in: the answered leg's own `From` is the caller
+    // ID Twilio dialled the dispatcher with, not necessarily the caller's number.
+    let parent = param(&params, "ParentCallSid").unwrap_or_default();
+    let recorded = crate::db::voice::call_of(env, parent).await?.map(|(_, from)| from);
+    let caller = recorded.as_deref().or(param(&params, "From")).unwrap_or_default();
     let context = job.as_ref().map(|(j, eta_min)| command::JobContext {
-        customer_name: &j.customer_name,
+        customer_name: command::name_for(&j.customer_name, &j.customer_phone, caller),
         job_id: &j.job_id,
         status: j.status,
         eta_min: *eta_min,
     });
-    let caller = param(&params, "From").unwrap_or_default();
     let words = command::call_screen_text(caller, context.as_ref());
     Ok(twiml(&format!(
         "<Response><Gather numDigits=\"1\" timeout=\"6\" action=\"/voice/screen-result?tier={tier}\" method=\"POST\">\
