@@ -12,8 +12,8 @@ pub mod notifications;
 pub mod opt_outs;
 pub mod revocations;
 pub mod roster;
-pub mod thread;
 pub mod sessions;
+pub mod thread;
 pub mod trailers;
 pub mod voice;
 

@@ -3,8 +3,8 @@
 pub mod create;
 pub mod eta_metrics;
 pub mod links;
-pub mod live;
 pub mod list;
+pub mod live;
 pub mod location;
 pub mod messages;
 pub mod patch;
