@@ -39,6 +39,10 @@ pub const LEAVE_FACTOR: f64 = 2.0;
 pub const DEFAULT_ARRIVING_SOON_MIN: f64 = 10.0;
 /// "Running late" when the estimated arrival is more than this past `window_end`.
 pub const LATE_BY_S: i64 = 15 * 60;
+/// A text about now needs a position from about now: an ETA computed from a fix older than this
+/// by the server's clock (a backlog uploaded late, newest first) decides no text. A trailer whose
+/// backlog shows it 1 km out may well have been at the site since.
+pub const MAX_ETA_AGE_S: i64 = 180;
 /// Fixes kept per trailer, by device time behind its newest: how late a fix may come and still
 /// be placed in order. Older ones change nothing (the decisions of their time are made).
 pub const KEEP_S: i64 = 10 * 60;
@@ -449,7 +453,9 @@ impl Arrival {
 
     fn read_eta(&mut self, reading: EtaReading, job: &JobView) -> Vec<Event> {
         let at_ms = reading.at.timestamp_millis();
-        let fresh = self.eta_at_ms.is_none_or(|t| at_ms >= t) && at_ms >= self.since_ms.unwrap_or(i64::MIN);
+        let fresh = self.eta_at_ms.is_none_or(|t| at_ms >= t)
+            && at_ms >= self.since_ms.unwrap_or(i64::MIN)
+            && job.now - reading.at <= Duration::seconds(MAX_ETA_AGE_S);
         if !fresh || !reading.seconds.is_finite() || reading.seconds < 0.0 {
             return Vec::new();
         }

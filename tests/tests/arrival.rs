@@ -41,9 +41,16 @@ fn post(job: &str, trailer: &str, fixes: &[Value]) {
 /// A trailer's last quarter hour: in from 3 km south, parked 20 m from the site for three
 /// minutes, then gone 1 km north for four.
 fn arrive_and_leave() -> Vec<Value> {
-    let mut f: Vec<Value> = (0..10).map(|i| fix(900 - 30 * i, -3000.0 + 300.0 * i as f64)).collect();
-    f.extend((0..7).map(|i| fix(600 - 30 * i, -20.0)));
-    f.extend((0..8).map(|i| fix(390 - 30 * i, 1000.0)));
+    arrive_and_leave_ago(0)
+}
+
+/// The same, `older` seconds further back.
+fn arrive_and_leave_ago(older: i64) -> Vec<Value> {
+    let mut f: Vec<Value> = (0..10)
+        .map(|i| fix(older + 900 - 30 * i, -3000.0 + 300.0 * i as f64))
+        .collect();
+    f.extend((0..7).map(|i| fix(older + 600 - 30 * i, -20.0)));
+    f.extend((0..8).map(|i| fix(older + 390 - 30 * i, 1000.0)));
     f
 }
 
@@ -110,6 +117,32 @@ fn a_trailer_that_stays_a_minute_arrives_and_one_that_leaves_moves_on_recorded_a
     settle();
     assert_eq!(texts_to(&customer), vec!["Quick Dump Now: your trailer has arrived."]);
     assert_eq!(dispatch_view(&job)["history"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_late_backlog_uploaded_newest_first_in_small_batches_moves_the_same_and_texts_once() {
+    let customer = customer_phone();
+    let (job, trailer) = job(&customer, json!({}));
+    // Uploaded five minutes late, newest first: its first batch shows the trailer 1 km out, but
+    // that position is old news, so no "arriving soon" goes (it had arrived and left by then).
+    let mut backlog = arrive_and_leave_ago(120);
+    backlog.reverse();
+    for batch in backlog.chunks(3) {
+        post(&job, &trailer, batch);
+    }
+    let v = wait_status(&job, "en_route_next");
+    let sources: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, vec!["dispatch", "geofence", "geofence"], "{v}");
+    wait_for("the arrived text", 10, || {
+        sent_to(&customer, "has arrived").into_iter().next()
+    });
+    settle();
+    assert_eq!(texts_to(&customer), vec!["Quick Dump Now: your trailer has arrived."]);
 }
 
 #[test]

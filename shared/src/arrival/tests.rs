@@ -276,6 +276,17 @@ fn an_eta_older_than_one_already_read_is_ignored() {
 }
 
 #[test]
+fn an_eta_from_a_fix_minutes_old_decides_no_text() {
+    let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 600));
+    j.window_end = Some(t(0));
+    // A backlog's newest fix, four minutes old: 5 min to go then, and past the window.
+    assert!(a.update(&j, &[], eta(360, 5.0)).is_empty());
+    assert_eq!(a.decision(Notice::ArrivingSoon), None);
+    // Three minutes old still counts.
+    assert_eq!(texts(&a.update(&j, &[], eta(420, 5.0))), vec![Notice::ArrivingSoon]);
+}
+
+#[test]
 fn running_late_goes_once_past_the_window_by_a_quarter_hour() {
     let (mut a, mut j) = (Arrival::default(), job(JobStatus::EnRoute, 0));
     j.window_end = Some(t(3600));
