@@ -60,6 +60,40 @@ pub struct Sent {
     pub attempts: Vec<SendAttempt>,
 }
 
+/// A dispatcher's text to a job's customer (`POST /api/jobs/{id}/messages`, `/notify/sms`):
+/// 409 `customer_erased` when there is no number any more, 502 `sms_not_sent` with the attempts
+/// when every sender refused it.
+pub async fn text_job_customer(
+    env: &Env,
+    job: &crate::db::jobs::Job,
+    body: &str,
+    dispatcher_id: Option<&str>,
+    source: Source,
+) -> AppResult<Sent> {
+    // A finished job's customer is erased after CUSTOMER_DATA_DAYS: there is nobody to text.
+    if job.customer_phone.is_empty() {
+        return Err(crate::error::AppError::client(
+            409,
+            "customer_erased",
+            "this job's customer was erased after the job ended; there is no number to text",
+        ));
+    }
+    let out = Outgoing {
+        job_id: Some(&job.job_id),
+        to: &job.customer_phone,
+        body,
+        dispatcher_id,
+        source,
+    };
+    let sent = send(env, &out).await?;
+    if !sent.attempts.iter().any(|a| a.status == SendStatus::Sent) {
+        return Err(crate::error::AppError::NotSent {
+            attempts: sent.attempts,
+        });
+    }
+    Ok(sent)
+}
+
 /// An automatic text (notices such as "arriving soon"): not sent at all to a customer who
 /// opted out. Returns `None` when skipped. Recorded in the job's thread.
 pub async fn text_customer_automatic(

@@ -219,7 +219,7 @@ async fn learn(env: &Env, job: &Job, at: DateTime<Utc>) -> worker::Result<()> {
         .map_or(job.created_at, |h| h.at);
     let from = set_out.max(at - LONGEST_TRIP).min(at);
     // A backlog may predate the job's start: the trip is what the fixes show, from the first.
-    let fixes = crate::db::arrival::fixes_between(env, &job.job_id, at - LONGEST_TRIP, at).await?;
+    let fixes = crate::db::fixes::between(env, &job.job_id, at - LONGEST_TRIP, at).await?;
     let trip: Vec<_> = fixes
         .iter()
         .filter(|f| f.recorded_at >= from || job.updated_at == job.created_at)

@@ -102,12 +102,7 @@ pub async fn completed_outcomes(env: &Env, since: DateTime<Utc>) -> worker::Resu
 
 /// Deletes outcomes that arrived before `cutoff`.
 pub async fn delete_outcomes_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
-    let r = db(env)?
-        .prepare("DELETE FROM eta_outcomes WHERE arrived_at < ?1")
-        .bind(&[ms(cutoff)])?
-        .run()
-        .await?;
-    Ok(changes(&r))
+    super::delete_before(env, "DELETE FROM eta_outcomes WHERE arrived_at < ?1", cutoff).await
 }
 
 /// A trailer of a job under way, and when it was last heard of.
@@ -190,50 +185,6 @@ pub async fn forget_finished(env: &Env, cutoff: DateTime<Utc>) -> worker::Result
     Ok(r.iter().map(changes).sum())
 }
 
-/// The job's fixes (every trailer) recorded in `[from, to)`.
-pub async fn fixes_between(
-    env: &Env,
-    job_id: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> worker::Result<Vec<qdn_shared::view::StoredFix>> {
-    #[derive(Deserialize)]
-    struct Bucket {
-        trailer_id: String,
-        fixes: String,
-    }
-    type Stored = (i64, f64, f64, Option<f64>, Option<f64>, Option<f64>, i64);
-    let buckets: Vec<Bucket> = db(env)?
-        .prepare(
-            "SELECT trailer_id, fixes FROM fix_buckets WHERE job_id = ?1 AND last_at >= ?2 AND first_at < ?3 \
-             ORDER BY bucket_start",
-        )
-        .bind(&[s(job_id), ms(from), ms(to)])?
-        .all()
-        .await?
-        .results()?;
-    let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
-    let mut out = Vec::new();
-    for b in buckets {
-        let held: Vec<Stored> =
-            serde_json::from_str(&b.fixes).map_err(|e| worker::Error::RustError(format!("a stored bucket: {e}")))?;
-        out.extend(held.into_iter().filter(|f| f.0 >= from && f.0 < to).filter_map(
-            |(at, lat, lon, speed_mps, heading_deg, accuracy_m, _)| {
-                Some(qdn_shared::view::StoredFix {
-                    trailer_id: b.trailer_id.clone(),
-                    lat,
-                    lon,
-                    recorded_at: qdn_shared::time::from_ms(at)?,
-                    speed_mps,
-                    heading_deg,
-                    accuracy_m,
-                })
-            },
-        ));
-    }
-    Ok(out)
-}
-
 /// Keeps a finished trip to a stop (the first arrival counts).
 pub async fn keep_trip(
     env: &Env,
@@ -293,10 +244,5 @@ pub async fn trips_to(env: &Env, dest: (f64, f64), limit: usize) -> worker::Resu
 
 /// Deletes past trips that arrived before `cutoff` (roads and habits change).
 pub async fn delete_trips_before(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
-    let r = db(env)?
-        .prepare("DELETE FROM past_trips WHERE arrived_at < ?1")
-        .bind(&[ms(cutoff)])?
-        .run()
-        .await?;
-    Ok(changes(&r))
+    super::delete_before(env, "DELETE FROM past_trips WHERE arrived_at < ?1", cutoff).await
 }

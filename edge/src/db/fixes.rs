@@ -153,20 +153,7 @@ pub async fn recent(env: &Env, job_id: &str) -> worker::Result<Vec<StoredFix>> {
     for (trailer_id, mut held) in by_trailer {
         held.sort_unstable_by_key(|f| std::cmp::Reverse(f.0));
         held.truncate(PER_TRAILER);
-        out.extend(
-            held.into_iter()
-                .filter_map(|(at, lat, lon, speed_mps, heading_deg, accuracy_m, _)| {
-                    Some(StoredFix {
-                        trailer_id: trailer_id.clone(),
-                        lat,
-                        lon,
-                        recorded_at: qdn_shared::time::from_ms(at)?,
-                        speed_mps,
-                        heading_deg,
-                        accuracy_m,
-                    })
-                }),
-        );
+        out.extend(held.into_iter().filter_map(|f| stored_fix(&trailer_id, f)));
     }
     Ok(out)
 }
@@ -204,4 +191,47 @@ pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Resu
             .sum::<usize>();
     }
     Ok(removed)
+}
+
+fn stored_fix(trailer_id: &str, (at, lat, lon, speed_mps, heading_deg, accuracy_m, _): Stored) -> Option<StoredFix> {
+    Some(StoredFix {
+        trailer_id: trailer_id.to_string(),
+        lat,
+        lon,
+        recorded_at: qdn_shared::time::from_ms(at)?,
+        speed_mps,
+        heading_deg,
+        accuracy_m,
+    })
+}
+
+/// The job's fixes (every trailer) recorded in `[from, to)`: the arrival automation's replay of
+/// a trip's ETAs.
+pub async fn between(
+    env: &Env,
+    job_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> worker::Result<Vec<StoredFix>> {
+    let buckets: Vec<Bucket> = db(env)?
+        .prepare(
+            "SELECT trailer_id, fixes FROM fix_buckets WHERE job_id = ?1 AND last_at >= ?2 AND first_at < ?3 \
+             ORDER BY bucket_start",
+        )
+        .bind(&[s(job_id), ms(from), ms(to)])?
+        .all()
+        .await?
+        .results()?;
+    let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+    let mut out = Vec::new();
+    for b in buckets {
+        let held: Vec<Stored> =
+            serde_json::from_str(&b.fixes).map_err(|e| worker::Error::RustError(format!("a stored bucket: {e}")))?;
+        out.extend(
+            held.into_iter()
+                .filter(|f| f.0 >= from && f.0 < to)
+                .filter_map(|f| stored_fix(&b.trailer_id, f)),
+        );
+    }
+    Ok(out)
 }

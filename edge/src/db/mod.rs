@@ -51,3 +51,9 @@ pub fn opt_s(v: Option<&str>) -> JsValue {
 pub fn changes(r: &worker::D1Result) -> usize {
     r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
 }
+
+/// A retention delete, `DELETE FROM <table> WHERE <time column> < ?1`; how many rows went.
+pub async fn delete_before(env: &Env, sql: &str, cutoff: chrono::DateTime<chrono::Utc>) -> worker::Result<usize> {
+    let r = db(env)?.prepare(sql).bind(&[ms(cutoff)])?.run().await?;
+    Ok(changes(&r))
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use worker::Env;
 
-use super::{changes, db, ms, opt_s, s};
+use super::{db, ms, opt_s, s};
 
 pub async fn accept(env: &Env, call_sid: &str, dispatcher_id: &str) -> worker::Result<()> {
     db(env)?
@@ -32,12 +32,7 @@ pub async fn was_accepted(env: &Env, call_sid: &str) -> worker::Result<bool> {
 
 /// Kept as long as the relay's audit log.
 pub async fn delete_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
-    let r = db(env)?
-        .prepare("DELETE FROM voice_screens WHERE accepted_at < ?1")
-        .bind(&[ms(cutoff)])?
-        .run()
-        .await?;
-    Ok(changes(&r))
+    super::delete_before(env, "DELETE FROM voice_screens WHERE accepted_at < ?1", cutoff).await
 }
 
 /// A call to the company number, as the thread and `call-status` show it.
@@ -151,10 +146,5 @@ pub async fn calls_of_job(env: &Env, job_id: &str, limit: u32) -> worker::Result
 
 /// Calls are kept as long as the relay's audit log.
 pub async fn delete_calls_older_than(env: &Env, cutoff: DateTime<Utc>) -> worker::Result<usize> {
-    let r = db(env)?
-        .prepare("DELETE FROM calls WHERE at < ?1")
-        .bind(&[ms(cutoff)])?
-        .run()
-        .await?;
-    Ok(changes(&r))
+    super::delete_before(env, "DELETE FROM calls WHERE at < ?1", cutoff).await
 }

@@ -3,7 +3,7 @@
 //! `/notify/sms`; recorded in the job's thread, every attempt, stamped with the dispatcher.
 //! 202 `{"message_id", "attempts"}`; 502 `sms_not_sent` when every sender was refused.
 
-use qdn_shared::notify::{JobMessageBody, SendStatus};
+use qdn_shared::notify::JobMessageBody;
 use qdn_shared::relay::thread::Source;
 use qdn_shared::token::Scope;
 use worker::{Env, Request};
@@ -19,26 +19,7 @@ pub async fn post(req: &mut Request, env: &Env, key: &str) -> AppResult {
         .await?
         .ok_or_else(AppError::job_not_found)?;
     super::check_dispatcher(env, dispatcher_id.as_deref()).await?;
-    if job.customer_phone.is_empty() {
-        return Err(AppError::client(
-            409,
-            "customer_erased",
-            "the job's customer data was erased; there is no number to text",
-        ));
-    }
-    let out = crate::notify::Outgoing {
-        job_id: Some(&job_id),
-        to: &job.customer_phone,
-        body: &text,
-        dispatcher_id: dispatcher_id.as_deref(),
-        source: Source::Dispatcher,
-    };
-    let sent = crate::notify::send(env, &out).await?;
-    if !sent.attempts.iter().any(|a| a.status == SendStatus::Sent) {
-        return Err(AppError::NotSent {
-            attempts: sent.attempts,
-        });
-    }
+    let sent = crate::notify::text_job_customer(env, &job, &text, dispatcher_id.as_deref(), Source::Dispatcher).await?;
     Ok(crate::http::json(
         202,
         &serde_json::json!({ "message_id": sent.message_id, "job_id": job_id, "attempts": sent.attempts }),
