@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::relay::roster::{eligibility, LocalTime, Roster, Tier};
 
+pub mod eta;
+
 /// The most days one request may ask for (the audit log keeps 90).
 pub const MAX_DAYS: u32 = 90;
 /// Availability is sampled this often through a day.

@@ -170,7 +170,11 @@ async fn round(env: &Env, job: &Job, texts: &mut Texts) -> AppResult<bool> {
             }) {
                 texts.notices.push((Notice::Arrived, None));
             }
-            arrived(env, &current, *at).await;
+            let lead_s = next
+                .decision(Notice::ArrivingSoon)
+                .filter(|d| d.outcome == arrival::Outcome::Sent)
+                .map(|d| (*at - d.at).num_milliseconds() as f64 / 1000.0);
+            arrived(env, &current, *at, lead_s).await;
         }
         (current.status, current.updated_at, current.stop_index) = (*status, when, index);
         current.destination = destination;
@@ -204,13 +208,13 @@ fn fresh(job: &Job) -> Arrival {
 
 /// The trailer reached the stop of `job` at `at`: keeps how its ETAs compared, and the trip, to
 /// teach later ETAs. Failures are logged: they cost a figure, not the arrival.
-async fn arrived(env: &Env, job: &Job, at: DateTime<Utc>) {
-    if let Err(e) = learn(env, job, at).await {
+async fn arrived(env: &Env, job: &Job, at: DateTime<Utc>, notice_lead_s: Option<f64>) {
+    if let Err(e) = learn(env, job, at, notice_lead_s).await {
         worker::console_error!("arrival: job {}: could not keep the trip: {e}", job.job_id);
     }
 }
 
-async fn learn(env: &Env, job: &Job, at: DateTime<Utc>) -> worker::Result<()> {
+async fn learn(env: &Env, job: &Job, at: DateTime<Utc>, notice_lead_s: Option<f64>) -> worker::Result<()> {
     let set_out = crate::db::jobs::history_of(env, &job.job_id)
         .await?
         .into_iter()
@@ -228,7 +232,12 @@ async fn learn(env: &Env, job: &Job, at: DateTime<Utc>) -> worker::Result<()> {
     let dest = (job.destination.lat, job.destination.lon);
     let past = crate::db::arrival::trips_to(env, dest, PAST_TRIPS).await?;
     let pairs = arrival::eta_outcomes(&trip, dest, &past, at);
-    crate::db::arrival::record_outcome(env, &job.job_id, job.stop_index, at, &pairs).await?;
+    let outcome = crate::db::arrival::Outcome {
+        arrived_at: at,
+        pairs,
+        notice_lead_s,
+    };
+    crate::db::arrival::record_outcome(env, &job.job_id, job.stop_index, &outcome).await?;
     // The trailer that got there: the one whose newest fix is nearest the stop.
     let nearest = trip
         .iter()

@@ -50,45 +50,52 @@ pub async fn store(
     Ok(changes(&r.run().await?) == 1)
 }
 
-/// Keeps the (predicted, actual) pairs of a job's arrival at a stop; the first arrival counts.
-pub async fn record_outcome(
-    env: &Env,
-    job_id: &str,
-    stop_index: usize,
-    arrived_at: DateTime<Utc>,
-    pairs: &[(f64, f64)],
-) -> worker::Result<()> {
-    if pairs.is_empty() {
+/// How a job's arrival at a stop went against what was predicted and texted.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub arrived_at: DateTime<Utc>,
+    /// (predicted, actual) seconds to go, replayed along the trip.
+    pub pairs: Vec<(f64, f64)>,
+    /// How long before the arrival the "arriving soon" text was decided, if one was sent.
+    pub notice_lead_s: Option<f64>,
+}
+
+/// Keeps a job's arrival at a stop; the first arrival counts.
+pub async fn record_outcome(env: &Env, job_id: &str, stop_index: usize, o: &Outcome) -> worker::Result<()> {
+    if o.pairs.is_empty() && o.notice_lead_s.is_none() {
         return Ok(());
     }
-    let json = serde_json::to_string(pairs).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let json = serde_json::to_string(&o.pairs).map_err(|e| worker::Error::RustError(e.to_string()))?;
     db(env)?
         .prepare(
-            "INSERT INTO eta_outcomes (job_id, stop_index, arrived_at, pairs) VALUES (?1, ?2, ?3, ?4) \
+            "INSERT INTO eta_outcomes (job_id, stop_index, arrived_at, pairs, notice_lead_s) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT DO NOTHING",
         )
         .bind(&[
             s(job_id),
             JsValue::from_f64(stop_index as f64),
-            ms(arrived_at),
+            ms(o.arrived_at),
             s(&json),
+            o.notice_lead_s.map_or(JsValue::NULL, JsValue::from_f64),
         ])?
         .run()
         .await?;
     Ok(())
 }
 
-/// The (predicted, actual) pairs of completed jobs that arrived since `since`, by job.
-pub async fn completed_outcomes(env: &Env, since: DateTime<Utc>) -> worker::Result<Vec<(String, Vec<(f64, f64)>)>> {
+/// The arrivals of completed jobs since `since`, with their job ids, oldest first.
+pub async fn completed_outcomes(env: &Env, since: DateTime<Utc>) -> worker::Result<Vec<(String, Outcome)>> {
     #[derive(Deserialize)]
     struct Row {
         job_id: String,
+        arrived_at: f64,
         pairs: String,
+        notice_lead_s: Option<f64>,
     }
     let rows: Vec<Row> = db(env)?
         .prepare(
-            "SELECT o.job_id, o.pairs FROM eta_outcomes o JOIN jobs j ON j.job_id = o.job_id \
-             WHERE o.arrived_at >= ?1 AND j.status = 'completed'",
+            "SELECT o.job_id, o.arrived_at, o.pairs, o.notice_lead_s FROM eta_outcomes o JOIN jobs j ON j.job_id = o.job_id \
+             WHERE o.arrived_at >= ?1 AND j.status = 'completed' ORDER BY o.arrived_at",
         )
         .bind(&[ms(since)])?
         .all()
@@ -96,7 +103,14 @@ pub async fn completed_outcomes(env: &Env, since: DateTime<Utc>) -> worker::Resu
         .results()?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.job_id, serde_json::from_str(&r.pairs).unwrap_or_default()))
+        .map(|r| {
+            let outcome = Outcome {
+                arrived_at: time(r.arrived_at),
+                pairs: serde_json::from_str(&r.pairs).unwrap_or_default(),
+                notice_lead_s: r.notice_lead_s,
+            };
+            (r.job_id, outcome)
+        })
         .collect())
 }
 

@@ -1,7 +1,10 @@
-//! `GET /api/metrics/eta` (dispatch): how the ETAs shown on the way compared with the actual
-//! arrivals, over completed jobs (kept 90 days): `{"jobs", "mdape", "p90_abs_error_s"}`.
+//! `GET /api/metrics/eta[?days=N]` (dispatch): how the ETAs shown on the way compared with the
+//! actual arrivals of completed jobs (kept 90 days): `{"jobs", "predictions", "mdape",
+//! "p90_abs_error_s", "arriving_soon": {"sent", "on_time", "lead_p50_s"}}` over the last 90
+//! days, or over `days` days with the same figures per UTC day in `"days"`.
 
-use qdn_shared::eta::accuracy;
+use qdn_shared::metrics::eta::{eta_days, eta_figures, ArrivalFact};
+use qdn_shared::metrics::{days_param, window_start};
 use qdn_shared::token::Scope;
 use worker::{Env, Request};
 
@@ -9,20 +12,31 @@ use crate::error::AppResult;
 
 pub async fn get(req: &Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
-    let since = crate::clock::now() - chrono::Duration::days(crate::cron::AUDIT_DAYS);
-    let outcomes = crate::db::arrival::completed_outcomes(env, since).await?;
-    let mut jobs: Vec<&str> = outcomes.iter().map(|(j, _)| j.as_str()).collect();
-    jobs.sort_unstable();
-    jobs.dedup();
-    let pairs: Vec<(f64, f64)> = outcomes.iter().flat_map(|(_, p)| p.iter().copied()).collect();
-    let s = accuracy::summary(&pairs);
-    Ok(crate::http::json(
-        200,
-        &serde_json::json!({
-            "jobs": jobs.len(),
-            "predictions": pairs.len(),
-            "mdape": s.mdape.map(|m| (m * 1000.0).round() / 1000.0),
-            "p90_abs_error_s": s.p90_abs_error_s.map(f64::round),
-        }),
-    ))
+    let q = crate::http::query_pairs(req);
+    let days = q
+        .iter()
+        .find(|(k, _)| k == "days")
+        .map(|(_, v)| days_param(Some(v)))
+        .transpose()?;
+    let now = crate::clock::now();
+    let since = match days {
+        Some(d) => window_start(d, now),
+        None => now - chrono::Duration::days(crate::cron::AUDIT_DAYS),
+    };
+    let arrivals: Vec<ArrivalFact> = crate::db::arrival::completed_outcomes(env, since)
+        .await?
+        .into_iter()
+        .map(|(job_id, o)| ArrivalFact {
+            job_id,
+            arrived_at: o.arrived_at,
+            pairs: o.pairs,
+            notice_lead_s: o.notice_lead_s,
+        })
+        .collect();
+    let mut out = serde_json::to_value(eta_figures(&arrivals.iter().collect::<Vec<_>>()))
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    if let Some(d) = days {
+        out["days"] = serde_json::to_value(eta_days(d, now, &arrivals)).unwrap_or_default();
+    }
+    Ok(crate::http::json(200, &out))
 }
