@@ -27,7 +27,8 @@ pub fn Conversations() -> impl IntoView {
         }
     });
     // Each listed job's inbound times, refetched whenever the list is (every 10 s): the list
-    // endpoint does not carry them, so one thread read per job of the day.
+    // endpoint does not carry them, so one thread read per job of the day (a server-side
+    // "last inbound" in the list would save these reads).
     let inbound = RwSignal::new(Vec::<(String, Vec<f64>)>::new());
     Effect::new(move |_| {
         let ids: Vec<String> = jobs.with(|j| {
@@ -41,15 +42,20 @@ pub fn Conversations() -> impl IntoView {
                 })
                 .unwrap_or_default()
         });
-        leptos::task::spawn_local(async move {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Ok(job) = api::get(&format!("/api/jobs/{}", seg(&id))).await {
-                    out.push((id, seen::inbound_ms(&job)));
-                }
-            }
-            inbound.set(out);
-        });
+        // All at once (the browser queues them), each marker updated as its thread arrives: a
+        // busy day's list is up to 200 jobs.
+        for id in ids {
+            leptos::task::spawn_local(async move {
+                let Ok(job) = api::get(&format!("/api/jobs/{}", seg(&id))).await else {
+                    return;
+                };
+                let times = seen::inbound_ms(&job);
+                inbound.update(|all| match all.iter_mut().find(|(j, _)| *j == id) {
+                    Some(entry) => entry.1 = times,
+                    None => all.push((id, times)),
+                });
+            });
+        }
     });
     // Bumped when a thread is marked seen, so the markers recount.
     let seen_rev = RwSignal::new(0u32);
