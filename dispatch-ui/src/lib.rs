@@ -8,6 +8,7 @@ mod components;
 pub mod format;
 mod local_time;
 pub mod mapref;
+mod seen;
 
 use wasm_bindgen::prelude::*;
 

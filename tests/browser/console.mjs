@@ -231,6 +231,48 @@ const tests = {
     await ctx.close();
     return `job ${stored.job_id} created, en route; relay acknowledged by ${DISPATCHER.dispatcher_id}`;
   },
+
+  // Last: its new text opens another relay for the customer, which the ACK test must not see.
+  async "a new inbound text marks its job unread without a reload; opening the thread clears it"(browser) {
+    const { job } = seeded;
+    const other = await api("POST", "/api/jobs", {
+      customer_name: `Other Customer ${uid}`, customer_phone: "+15550138888",
+      destination: { lat: 41.88, lon: -87.63, address: "1 N State St" }, status: "en_route",
+    });
+    // A fresh browser profile: nothing seen yet. (CSP bypassed for axe-core only.)
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: CLIENT, bypassCSP: true });
+    const page = await ctx.newPage();
+    await signIn(page);
+    await page.getByRole("button", { name: "Conversations", exact: true }).click();
+    const button = (name) => page.locator("ul.job-list button", { hasText: name });
+    const marker = (name) => button(name).locator("span.unread");
+    const mine = `Console Customer ${uid}`;
+    // The seeded text has never been opened in this browser.
+    await until("the seeded text marked unread", async () => (await marker(mine).textContent({ timeout: 1000 }))?.trim() === "1 unread");
+    if (await marker(`Other Customer ${uid}`).count()) throw new Error("a job without texts is marked unread");
+    await axe(page, "Conversations with an unread marker");
+    await button(mine).click();
+    await until("the thread open and its marker gone", async () =>
+      (await bodyText(page)).includes(`Where is my trailer ${uid}?`) && (await marker(mine).count()) === 0);
+    await button(`Other Customer ${uid}`).click();
+    await until("the other job's thread", async () => /No texts yet/.test(await bodyText(page)));
+    if (await marker(mine).count()) throw new Error("an opened thread is still unread");
+
+    await inboundSms(CUSTOMER, `Running late? ${uid}`);
+    // No reload: the console's 10 s poll must show it.
+    await until("the new text marked unread", async () => (await marker(mine).textContent({ timeout: 1000 }))?.trim() === "1 unread", 15_000);
+    await button(mine).click();
+    await until("the new text shown and the marker cleared", async () =>
+      (await bodyText(page)).includes(`Running late? ${uid}`) && (await marker(mine).count()) === 0);
+    // Stays read across a reload (per browser, in localStorage).
+    await page.reload();
+    await page.getByRole("button", { name: "Conversations", exact: true }).click();
+    await button(mine).waitFor({ timeout: 10_000 });
+    await sleep(3000);
+    if (await marker(mine).count()) throw new Error("read again after a reload");
+    await ctx.close();
+    return `jobs ${job.job_id}, ${other.job_id}`;
+  },
 };
 
 const browser = await chromium.launch({
