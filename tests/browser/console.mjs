@@ -172,7 +172,9 @@ const tests = {
       Metrics: async () => until("the relay figures", async () => {
         const t = await bodyText(page);
         const m = t.match(/(\d+) messages relayed in 7 days/);
-        return m && Number(m[1]) >= 1 && (await page.locator("figure.chart svg rect.bar").count()) >= 7;
+        // Relay charts, then the ETA's and the "arriving soon" texts' per-day charts.
+        return m && Number(m[1]) >= 1 && /"Arriving soon" texts: \d+ sent/.test(t) &&
+          (await page.locator("figure.chart svg").count()) >= 5;
       }),
     };
     for (const [name, shown] of Object.entries(views)) {

@@ -52,7 +52,10 @@ pub fn Metrics() -> impl IntoView {
         let d = days.get();
         async move { api::get(&format!("/api/metrics/relay?days={d}")).await }
     });
-    let eta = live(|| api::get("/api/metrics/eta"));
+    let eta = live(move || {
+        let d = days.get();
+        async move { api::get(&format!("/api/metrics/eta?days={d}")).await }
+    });
     view! {
         <section aria-labelledby="metrics-h">
             <div class="row">
@@ -89,10 +92,20 @@ pub fn Metrics() -> impl IntoView {
             })}
             <h3>"ETA accuracy"</h3>
             {move || eta.with(pending)}
-            {move || eta.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned()).map(|e| view! {
-                <p class="summary">{format!("{} completed jobs: median error {}, 90 % within {}.",
-                    e["jobs"], e["mdape"].as_f64().map(|x| format!("{:.0} %", x * 100.0)).unwrap_or("–".into()),
-                    duration(e["p90_abs_error_s"].as_f64()))}</p>
+            {move || eta.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned()).map(|e| {
+                let per_day = e["days"].as_array().cloned().unwrap_or_default();
+                let names: Vec<String> = per_day.iter().map(|d| d["day"].as_str().unwrap_or_default().to_string()).collect();
+                let col = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| per_day.iter().map(|d| f(d).unwrap_or(0.0)).collect::<Vec<f64>>();
+                let soon = &e["arriving_soon"];
+                view! {
+                    <p class="summary">{format!("{} completed jobs: median error {}, 90 % within {}.",
+                        e["jobs"], e["mdape"].as_f64().map(|x| format!("{:.0} %", x * 100.0)).unwrap_or("–".into()),
+                        duration(e["p90_abs_error_s"].as_f64()))}</p>
+                    <p class="summary">{format!("\"Arriving soon\" texts: {} sent, {} of them 7 to 13 min ahead; median {} ahead.",
+                        soon["sent"], soon["on_time"], duration(soon["lead_p50_s"].as_f64()))}</p>
+                    {bars("ETA error, median", &names, &col(&|d| d["mdape"].as_f64().map(|m| m * 100.0)), |v| format!("{v:.0} %"))}
+                    {bars("\"Arriving soon\" lead, median", &names, &col(&|d| d["arriving_soon"]["lead_p50_s"].as_f64()), |v| duration(Some(v)))}
+                }
             })}
         </section>
     }
