@@ -215,6 +215,16 @@ const tests = {
       (await page.locator("section.column[aria-label='On the way'] article.job", { hasText: name }).count()) === 1);
     const after = await api("GET", `/api/jobs/${stored.job_id}`);
     if (after.status !== "en_route") throw new Error(`status ${after.status}`);
+    // "Text link": a fresh tracking link reaches the customer, and the job's thread shows it.
+    await card.getByRole("button", { name: "Text link" }).click();
+    await until("the link texted", async () => {
+      const sent = await (await fetch(`${STANDIN}/_standin/sent`)).json();
+      return sent.some((m) => m.to === "+15550139999" && m.body.includes("/track?job_id="));
+    });
+    const thread = (await api("GET", `/api/jobs/${stored.job_id}`)).messages;
+    if (!thread.some((m) => m.direction === "out" && m.body.includes("/track?job_id="))) {
+      throw new Error(`thread: ${JSON.stringify(thread)}`);
+    }
 
     await page.getByRole("button", { name: "Relay", exact: true }).click();
     const relay = page.locator("article.relay.open", { hasText: CUSTOMER });

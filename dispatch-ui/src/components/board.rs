@@ -293,6 +293,29 @@ fn JobCard(job: Value, form: Form, links: RwSignal<Vec<(String, String)>>) -> im
             });
         }
     };
+    // A fresh link texted to the customer from the company number, in the job's thread.
+    let send_link = {
+        let id = id.clone();
+        move || {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/jobs/{}", seg(&id));
+                let sent = match api::call("POST", &format!("{path}/links"), None).await {
+                    Ok(v) => {
+                        let url = v["tracking_url"].as_str().unwrap_or_default().to_string();
+                        links.update(|l| l.push((id.clone(), url.clone())));
+                        let body = format!("Quick Dump Now: track your trailer here: {url}");
+                        api::send("POST", &format!("{path}/messages"), &json!({ "body": body })).await
+                    }
+                    Err(e) => Err(e),
+                };
+                match sent {
+                    Ok(_) => note.set(Some("Link texted to the customer.".into())),
+                    Err(e) => note.set(Some(c.fail(&e))),
+                }
+            });
+        }
+    };
     let known_link = {
         let id = id.clone();
         move || links.with(|l| l.iter().rev().find(|(j, _)| *j == id).map(|(_, u)| u.clone()))
@@ -315,6 +338,7 @@ fn JobCard(job: Value, form: Form, links: RwSignal<Vec<(String, String)>>) -> im
             <div class="buttons">
                 <button type="button" on:click=move |_| form.load(&edit_job)>"Edit"</button>
                 {move || known_link().map(|u| view! { <button type="button" on:click=move |_| api::copy(&u)>"Copy link"</button> })}
+                <button type="button" on:click=move |_| send_link()>"Text link"</button>
                 <button type="button" on:click=move |_| link_post("POST")>"Reissue link"</button>
                 <button type="button" on:click=move |_| link_action("DELETE")>"Revoke links"</button>
             </div>
