@@ -6,7 +6,6 @@
 mod api;
 mod components;
 pub mod format;
-mod local_time;
 pub mod mapref;
 mod seen;
 

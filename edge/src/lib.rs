@@ -16,7 +16,6 @@ mod http;
 mod ids;
 mod links;
 mod live;
-mod local_time;
 mod meter;
 mod notify;
 mod rate_limit;

@@ -141,7 +141,7 @@ fn static_checks(t: &mut Tally) {
         ),
         (
             "clippy (wasm32 crates)",
-            ["qdn-edge", "qdn-track-ui", "qdn-dispatch-ui"].as_slice(),
+            ["qdn-edge", "qdn-intl", "qdn-track-ui", "qdn-dispatch-ui"].as_slice(),
             Some("wasm32-unknown-unknown"),
         ),
     ] {

@@ -25,7 +25,7 @@ fn preview(draft: &Value, i: usize, now_ms: f64) -> String {
         return String::new();
     };
     let now = qdn_shared::time::from_ms(now_ms as i64).unwrap_or_default();
-    match next_on_call(&roster, tier, now, Duration::days(7), &crate::local_time::Intl) {
+    match next_on_call(&roster, tier, now, Duration::days(7), &qdn_intl::Intl) {
         OnCallNow::Now => "On call now".into(),
         OnCallNow::At(t) => format!("On call at {}", local(t)),
         OnCallNow::Never if !tier.available => "Unavailable".into(),

@@ -283,7 +283,7 @@ impl RelayMessage {
             let world = World {
                 roster: &roster,
                 heartbeats: &heartbeats,
-                clock: &crate::local_time::Intl,
+                clock: &qdn_intl::Intl,
                 now: crate::clock::now(),
             };
             let actions = cascade.step(event, &world);

@@ -16,6 +16,6 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     let since = metrics::window_start(days, now);
     let (messages, deliveries) = crate::db::metrics::relay_facts(env, since).await?;
     let (roster, _) = crate::db::roster::get(env).await?;
-    let m = metrics::relay_days(days, now, &messages, &deliveries, &roster, &crate::local_time::Intl);
+    let m = metrics::relay_days(days, now, &messages, &deliveries, &roster, &qdn_intl::Intl);
     Ok(crate::http::json(200, &m))
 }

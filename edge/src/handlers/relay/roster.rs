@@ -18,7 +18,7 @@ pub async fn put(req: &mut Request, env: &Env) -> AppResult {
     crate::auth::require(req, env, &[Scope::Dispatch])?;
     let roster = crate::http::json_body::<RosterBody>(req)
         .await?
-        .validate(&crate::local_time::valid_tz)?;
+        .validate(&qdn_intl::valid_tz)?;
     crate::db::roster::put(env, &roster).await?;
     let mut v = serde_json::to_value(&roster).map_err(|e| AppError::Internal(e.to_string()))?;
     v["source"] = "stored".into();

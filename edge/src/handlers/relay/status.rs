@@ -32,7 +32,7 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     let (roster, stored) = crate::db::roster::get(env).await?;
     let beats = crate::db::roster::heartbeats(env).await?;
     let tiers: Vec<_> = roster
-        .tiers_now(&beats, now, &crate::local_time::Intl)
+        .tiers_now(&beats, now, &qdn_intl::Intl)
         .map(|n| {
             let t = n.tier;
             json!({ "tier": n.index, "dispatcher_id": t.dispatcher_id, "name": t.name, "phone": t.phone, "available": t.available,

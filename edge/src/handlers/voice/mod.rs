@@ -28,9 +28,7 @@ pub async fn dial_from(env: &Env, call_sid: &str, job_id: Option<&str>, from: us
             .and_then(|j| j.details.dispatcher_id),
         None => None,
     };
-    let tiers: Vec<_> = roster
-        .tiers_now(&beats, crate::clock::now(), &crate::local_time::Intl)
-        .collect();
+    let tiers: Vec<_> = roster.tiers_now(&beats, crate::clock::now(), &qdn_intl::Intl).collect();
     let order = roster.positions_for(assigned.as_deref());
     let mut next = order
         .iter()

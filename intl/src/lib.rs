@@ -1,6 +1,6 @@
-//! Wall-clock time in a dispatcher's IANA zone, from the browser's `Intl` (no time zone
-//! database in the wasm), as the Worker reads it (`edge/src/local_time.rs`). Unknown zones are
-//! reported, never thrown.
+//! Wall-clock time in a dispatcher's IANA zone, from the JavaScript runtime's `Intl` (no time
+//! zone database in the wasm): the Worker (workerd) and the console (a browser) read on-call hours
+//! the same way. Unknown zones are reported, never thrown.
 
 use chrono::{DateTime, Utc, Weekday};
 use js_sys::{Array, Function, Object, Reflect};
@@ -26,7 +26,6 @@ fn formatter(tz: &str) -> Option<JsValue> {
     Reflect::construct(&ctor, &Array::of2(&"en-US".into(), &opts)).ok()
 }
 
-#[allow(dead_code)]
 pub fn valid_tz(tz: &str) -> bool {
     !tz.is_empty() && tz.len() <= 64 && formatter(tz).is_some()
 }
