@@ -49,12 +49,12 @@ pub async fn location(token: &str, etag: Option<&str>) -> Result<Fetched, ApiErr
         return Err(ApiError::Unavailable);
     }
     if status != 200 {
-        let code = crate::from_json::<ErrorBody>(&text)
+        let code = crate::json::from_json::<ErrorBody>(&text)
             .map(|e| e.error)
             .unwrap_or_default();
         return Err(ApiError::Refused { status, code });
     }
-    let view: LocationView = crate::from_json(&text).ok_or(ApiError::Unavailable)?;
+    let view: LocationView = crate::json::from_json(&text).ok_or(ApiError::Unavailable)?;
     let etag = resp.headers().get("ETag").ok().flatten();
     Ok(Fetched::Fresh(Box::new(view), etag))
 }
