@@ -4,8 +4,8 @@
 
 mod api;
 mod components;
-pub(crate) mod json;
 pub mod format;
+pub(crate) mod json;
 mod live;
 mod poll;
 
