@@ -10,6 +10,7 @@ use crate::job::{Destination, JobStatus};
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
+    #[cfg_attr(feature = "browser-dates", serde(deserialize_with = "browser_dates::deserialize"))]
     pub recorded_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_mps: Option<f64>,
@@ -23,6 +24,7 @@ pub struct Position {
 pub struct Eta {
     /// Estimated seconds to arrival as of `position.recorded_at`; count down from `arrive_at`.
     pub seconds: i64,
+    #[cfg_attr(feature = "browser-dates", serde(deserialize_with = "browser_dates::deserialize"))]
     pub arrive_at: DateTime<Utc>,
     /// Straight-line distance from the position to the destination.
     pub distance_m: f64,
@@ -32,6 +34,7 @@ pub struct Eta {
 pub struct TrailPoint {
     pub lat: f64,
     pub lon: f64,
+    #[cfg_attr(feature = "browser-dates", serde(deserialize_with = "browser_dates::deserialize"))]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -45,6 +48,7 @@ pub struct LocationView {
     pub position: Option<Position>,
     pub eta: Option<Eta>,
     pub trail: Vec<TrailPoint>,
+    #[cfg_attr(feature = "browser-dates", serde(deserialize_with = "browser_dates::deserialize"))]
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub destination: Option<Destination>,
@@ -59,6 +63,42 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<crate::notify::SendAttempt>>,
+}
+
+/// The view's times, parsed by the browser in the tracking page (feature `browser-dates`):
+/// chrono's parser was ~16 KB of the page's wasm. The Worker writes them as chrono serializes a
+/// `DateTime<Utc>` of at most millisecond precision (`2026-05-01T12:00:00.123Z`): the
+/// ECMAScript date-time string format, which `Date.parse` must accept (tested below).
+#[cfg(feature = "browser-dates")]
+mod browser_dates {
+    use chrono::{DateTime, Utc};
+    use serde::de::{Deserializer, Error, Unexpected, Visitor};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        struct Time;
+        impl Visitor<'_> for Time {
+            type Value = DateTime<Utc>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 time")
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<Self::Value, E> {
+                parse(s).ok_or_else(|| E::invalid_value(Unexpected::Str(s), &self))
+            }
+        }
+        d.deserialize_str(Time)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn parse(s: &str) -> Option<DateTime<Utc>> {
+        let ms = js_sys::Date::parse(s);
+        ms.is_finite().then(|| DateTime::from_timestamp_millis(ms as i64))?
+    }
+
+    /// Natively (the page's unit tests) there is no browser: chrono's parser.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn parse(s: &str) -> Option<DateTime<Utc>> {
+        s.parse().ok()
+    }
 }
 
 /// A stored fix as the view needs it.
@@ -260,6 +300,45 @@ mod tests {
             assert!(late.position.is_none() && late.trail.is_empty(), "{done:?}");
             assert_eq!(late.status, done);
         }
+    }
+
+    /// `YYYY-MM-DDTHH:mm:ss.sssZ` or without the fraction: ECMAScript's date-time string format.
+    fn ecmascript_date_time(s: &str) -> bool {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        let shape = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+        let head = digits(0..4)
+            && shape.iter().all(|&(i, c)| b.get(i) == Some(&c))
+            && [5, 8, 11, 14, 17].iter().all(|&i| digits(i..i + 2));
+        head && (s.len() == 20 && b[19] == b'Z' || s.len() == 24 && b[19] == b'.' && digits(20..23) && b[23] == b'Z')
+    }
+
+    #[test]
+    fn the_views_times_are_in_the_format_browsers_parse() {
+        // The page parses them with `Date.parse` (feature `browser-dates`), which must accept
+        // this format; the Worker's times are whole milliseconds (fixes are stored in ms).
+        let mut fixes = vec![fix("a", 1, 0.5), fix("a", 2, 0.6)];
+        fixes[1].recorded_at += Duration::milliseconds(123);
+        let mut j = job(JobStatus::EnRoute);
+        j.updated_at += Duration::milliseconds(7);
+        let v = location_view(&j, fixes, Some("+15550100000".into()));
+        let json = serde_json::to_value(&v).unwrap();
+        let times = [
+            &json["updated_at"],
+            &json["position"]["recorded_at"],
+            &json["eta"]["arrive_at"],
+            &json["trail"][0]["recorded_at"],
+            &json["trail"][1]["recorded_at"],
+        ];
+        for t in times {
+            let t = t.as_str().unwrap();
+            assert!(ecmascript_date_time(t), "{t}");
+        }
+        assert_eq!(json["position"]["recorded_at"], "2026-05-01T12:02:00.123Z");
+        assert_eq!(json["trail"][0]["recorded_at"], "2026-05-01T12:01:00Z");
+        assert!(!ecmascript_date_time("2026-05-01T12:02:00.123456Z"));
+        // And the JSON reads back into the same view (the page's type is this one).
+        assert_eq!(serde_json::from_value::<LocationView>(json).unwrap(), v);
     }
 
     #[test]

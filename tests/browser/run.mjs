@@ -343,6 +343,8 @@ const tests = {
 
 // The link lifecycle's tests live in their own file.
 Object.assign(tests, (await import("./links.mjs")).default({ api, BASE, DEST, token, until, text }));
+// So do the accessibility checks (axe-core).
+Object.assign(tests, (await import("./track_axe.mjs")).default({ api, BASE, DEST, until, text, jobWithFixes }));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

@@ -1,6 +1,6 @@
 //! Fetching the location view, with `If-None-Match`.
 
-use qdn_shared::view::{ErrorBody, LocationView};
+use qdn_shared::view::LocationView;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -49,12 +49,15 @@ pub async fn location(token: &str, etag: Option<&str>) -> Result<Fetched, ApiErr
         return Err(ApiError::Unavailable);
     }
     if status != 200 {
-        let code = crate::from_json::<ErrorBody>(&text)
-            .map(|e| e.error)
+        // Only the body's stable code (`ErrorBody::error`) decides what the page says.
+        let code = js_sys::JSON::parse(&text)
+            .and_then(|body| js_sys::Reflect::get(&body, &"error".into()))
+            .ok()
+            .and_then(|c| c.as_string())
             .unwrap_or_default();
         return Err(ApiError::Refused { status, code });
     }
-    let view: LocationView = crate::from_json(&text).ok_or(ApiError::Unavailable)?;
+    let view: LocationView = crate::json::from_json(&text).ok_or(ApiError::Unavailable)?;
     let etag = resp.headers().get("ETag").ok().flatten();
     Ok(Fetched::Fresh(Box::new(view), etag))
 }

@@ -5,15 +5,9 @@
 mod api;
 mod components;
 pub mod format;
+pub(crate) mod json;
 mod live;
 mod poll;
-
-/// Parses JSON with the browser's own parser (`JSON.parse`) into a Rust value: no JSON parser
-/// in the wasm (serde_json's was 24 KB of it).
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    let value = js_sys::JSON::parse(text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
-}
 
 use wasm_bindgen::prelude::*;
 

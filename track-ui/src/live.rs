@@ -106,7 +106,7 @@ async fn session(token: &str, model: Model) -> End {
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let Some(text) = e.data().as_string() else { return };
-        if let Some(view) = crate::from_json::<LocationView>(&text) {
+        if let Some(view) = crate::json::from_json::<LocationView>(&text) {
             let done = view.status.is_final();
             model.view.set(Some(view));
             model.pushes.update(|n| *n += 1);

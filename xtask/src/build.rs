@@ -105,7 +105,14 @@ fn wasm_page(tools: &Tools, krate: &'static str, lib: &str, out: &'static str) -
             .args(["-Oz", "--strip-debug"])
             .arg(&bg)
             .arg("-o")
-            .arg(&bg))
+            .arg(&bg))?;
+        // The wasm-bindgen glue, minified: 49 KB of readable JS for the tracking page, 8.7 KB
+        // gzip, 6.5 KB minified. Its exports and the wasm's import names are kept.
+        let js = root().join(&js);
+        run(Command::new(tools.npm_bin("esbuild"))
+            .arg(&js)
+            .args(["--minify", "--format=esm", "--allow-overwrite", "--log-level=warning"])
+            .arg(format!("--outfile={}", js.display())))
     })
 }
 

@@ -47,7 +47,7 @@ fn page_meta(name: &str) -> Option<String> {
 /// The view the Worker put in the page (`#qdn-view`), when the link is good: shown at once.
 fn embedded_view() -> Option<LocationView> {
     let el = web_sys::window()?.document()?.get_element_by_id("qdn-view")?;
-    crate::from_json(&el.text_content()?)
+    crate::json::from_json(&el.text_content()?)
 }
 
 /// The company number, for people whose link failed.

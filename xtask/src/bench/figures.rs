@@ -48,7 +48,7 @@ pub fn page_transfer() -> Row {
             "static/track/boot.js",
             "static/track/track.css",
         ],
-        150,
+        110,
     )
 }
 
