@@ -28,21 +28,43 @@ pub fn eta_figures(trips: &[Trip], variant: &Variant, seed: u64) -> EtaFigures {
 
 /// As [`eta_figures`] with the live estimator's knobs (for tuning them).
 pub fn eta_figures_with(trips: &[Trip], variant: &Variant, seed: u64, params: &Params) -> EtaFigures {
+    figures(trips, variant, seed, params, Teachers::ArrivedBefore)
+}
+
+/// A ceiling, not a figure the Worker could reach: the learned estimate's MdAPE when every
+/// other trip teaches it, including trips that arrived later (leave-one-trip-out, so no trip
+/// teaches its own outcome). It shows how much of the error is the first trips of the day
+/// having nothing to learn from, and how much is the estimator.
+pub fn learned_ceiling(trips: &[Trip], variant: &Variant, seed: u64) -> f64 {
+    figures(trips, variant, seed, &Params::DEFAULT, Teachers::AllOthers).learned
+}
+
+/// Which finished trips a prediction may learn from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Teachers {
+    /// Those that had arrived before the prediction: what the Worker knows.
+    ArrivedBefore,
+    /// Every trip but the one predicted.
+    AllOthers,
+}
+
+fn figures(trips: &[Trip], variant: &Variant, seed: u64, params: &Params, teachers: Teachers) -> EtaFigures {
     let mut rng = Rng(seed);
     let observed: Vec<Vec<Point>> = trips
         .iter()
         .map(|trip| degrade(&trip.points[..trip.points.len() - 1], variant, &mut rng))
         .collect();
-    let past: Vec<(f64, PastTrip)> = trips
+    let past: Vec<(usize, f64, PastTrip)> = trips
         .iter()
         .zip(&observed)
-        .filter_map(|(trip, seen)| {
+        .enumerate()
+        .filter_map(|(i, (trip, seen))| {
             let at = crate::time::from_ms((trip.arrived_at() * 1000.0).round() as i64)?;
-            Some((trip.arrived_at(), PastTrip::new(seen, trip.dest(), at)?))
+            Some((i, trip.arrived_at(), PastTrip::new(seen, trip.dest(), at)?))
         })
         .collect();
     let (mut learned, mut live, mut base) = (Vec::new(), Vec::new(), Vec::new());
-    for (trip, observed) in trips.iter().zip(&observed) {
+    for (i, (trip, observed)) in trips.iter().zip(&observed).enumerate() {
         let (dest, end, t0) = (trip.dest(), trip.arrived_at(), trip.points[0].t);
         for frac in FRACTIONS {
             let cut = t0 + frac * (end - t0);
@@ -54,8 +76,11 @@ pub fn eta_figures_with(trips: &[Trip], variant: &Variant, seed: u64, params: &P
             }
             let known: Vec<PastTrip> = past
                 .iter()
-                .filter(|(arrived, _)| *arrived < last.t)
-                .map(|(_, p)| p.clone())
+                .filter(|(j, arrived, _)| match teachers {
+                    Teachers::ArrivedBefore => *arrived < last.t,
+                    Teachers::AllOthers => *j != i,
+                })
+                .map(|(_, _, p)| p.clone())
                 .collect();
             let ape = |s: f64| (s - actual).abs() / actual;
             let est = estimate_with(&seen, dest, params).expect("a track with a fix");
