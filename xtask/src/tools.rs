@@ -45,6 +45,20 @@ pub fn locked_wasm_bindgen() -> Result<String> {
     Err("Cargo.lock has no wasm-bindgen".into())
 }
 
+/// `cargo install` for the build tools: one target directory for the three, so the crates they
+/// share (clap, ureq, serde, cargo_metadata, …) are compiled once, and `opt-level = 1`: the tools
+/// only drive other programs and rewrite a few files. Measured on 2 cores: 415 s for all three,
+/// against about 11 min with separate builds at the default release profile.
+fn cargo_install() -> Command {
+    let mut c = cargo();
+    c.arg("install")
+        .env("CARGO_TARGET_DIR", root().join("target/tools"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false");
+    c
+}
+
 pub fn ensure() -> Result<Tools> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
@@ -56,26 +70,26 @@ pub fn ensure() -> Result<Tools> {
     let have = output(Command::new(&worker_build).arg("--version")).unwrap_or_default();
     if !have.contains(WORKER_BUILD_VERSION) {
         step(&format!(
-            "installing worker-build {WORKER_BUILD_VERSION} (first time only, ~7 min)"
+            "installing worker-build {WORKER_BUILD_VERSION} (first time only, ~3 min)"
         ));
-        run(cargo().args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked"]))?;
+        run(cargo_install().args(["worker-build", "--version", WORKER_BUILD_VERSION, "--locked"]))?;
     }
 
     let wasm_pack = cargo_bin("wasm-pack");
     let have = output(Command::new(&wasm_pack).arg("--version")).unwrap_or_default();
     if !have.contains(WASM_PACK_VERSION) {
         step(&format!(
-            "installing wasm-pack {WASM_PACK_VERSION} (first time only, ~4 min)"
+            "installing wasm-pack {WASM_PACK_VERSION} (first time only, ~2 min)"
         ));
-        run(cargo().args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]))?;
+        run(cargo_install().args(["wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]))?;
     }
 
     let want = locked_wasm_bindgen()?;
     let wasm_bindgen = cargo_bin("wasm-bindgen");
     let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
     if !have.split_whitespace().any(|w| w == want) {
-        step(&format!("installing wasm-bindgen-cli {want} (first time only, ~5 min)"));
-        run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want, "--force"]))?;
+        step(&format!("installing wasm-bindgen-cli {want} (first time only, ~2 min)"));
+        run(cargo_install().args(["wasm-bindgen-cli", "--version", &want, "--force"]))?;
     }
 
     let node_bin = root().join("node_modules/.bin");
