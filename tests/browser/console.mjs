@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+import { sleep, until } from "./wait.mjs";
 
 const BASE = process.env.QDN_BASE_URL;
 const SECRET = process.env.QDN_JWT_SECRET;
@@ -53,16 +54,6 @@ async function inboundSms(from, body) {
   return sid;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeoutMs = 20_000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 
 const uid = randomBytes(3).toString("hex").toUpperCase();
 const DISPATCHER = { dispatcher_id: "casey", name: "Casey Console", phone: "+15550100131" };

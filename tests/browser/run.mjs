@@ -4,6 +4,7 @@
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { sleep, until } from "./wait.mjs";
 
 const BASE = process.env.QDN_BASE_URL;
 const SECRET = process.env.QDN_JWT_SECRET;
@@ -43,16 +44,6 @@ async function jobWithFixes(status = "en_route", n = 8) {
   return job;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeoutMs = 20_000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 const text = (page, sel) => page.locator(sel).first().innerText({ timeout: 2000 });
 
 const tests = {
