@@ -9,34 +9,15 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 import { sleep, until } from "./wait.mjs";
+import { api, BASE, dispatch, now, sign, token } from "./stack.mjs";
 
-const BASE = process.env.QDN_BASE_URL;
-const SECRET = process.env.QDN_JWT_SECRET;
 const STANDIN = process.env.QDN_TWILIO_BASE;
 const AUTH_TOKEN = process.env.QDN_TWILIO_AUTH_TOKEN;
 const COMPANY = process.env.QDN_COMPANY_NUMBER;
 const SHOTS = new URL("../../target/screenshots/", import.meta.url).pathname;
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const b64 = (s) => Buffer.from(s).toString("base64url");
-function sign(claims) {
-  const input = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify(claims))}`;
-  return `${input}.${createHmac("sha256", SECRET).update(input).digest("base64url")}`;
-}
-const now = () => Math.floor(Date.now() / 1000);
-const token = (scope, extra = {}) => sign({ scope, exp: now() + 3600, aud: "qdn", ...extra });
-const dispatch = token("dispatch");
 
-async function api(method, path, body, bearer = dispatch) {
-  const r = await fetch(BASE + path, {
-    method,
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` },
-    body: body && JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 /// A text to the company number, signed as Twilio signs its webhooks.
 async function inboundSms(from, body) {

@@ -1,34 +1,14 @@
 // Browser tests of the tracking page against the real `wrangler dev` backend, in Debian's
 // headless Chromium driven by playwright-core. Started by `cargo xtask test` (it sets
 // QDN_BASE_URL, QDN_JWT_SECRET, CHROMIUM). Prints `browser result: N passed, M failed`.
-import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { sleep, until } from "./wait.mjs";
+import { api, BASE, dispatch, now, sign, token } from "./stack.mjs";
 
-const BASE = process.env.QDN_BASE_URL;
-const SECRET = process.env.QDN_JWT_SECRET;
 const SHOTS = new URL("../../target/screenshots/", import.meta.url).pathname;
 
-const b64 = (s) => Buffer.from(s).toString("base64url");
-function sign(claims) {
-  const input = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify(claims))}`;
-  return `${input}.${createHmac("sha256", SECRET).update(input).digest("base64url")}`;
-}
-const now = () => Math.floor(Date.now() / 1000);
-const token = (scope, extra = {}, ttl = 3600) => sign({ scope, exp: now() + ttl, aud: "qdn", ...extra });
-const dispatch = token("dispatch");
 
-async function api(method, path, body, bearer = dispatch) {
-  const r = await fetch(BASE + path, {
-    method,
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` },
-    body: body && JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 const DEST = { lat: 53.43, lon: -2.96, address: "1 Browser Lane" };
 async function jobWithFixes(status = "en_route", n = 8) {
