@@ -146,6 +146,7 @@ pub fn shows_position(status: JobStatus, updated_at: DateTime<Utc>, now: DateTim
 pub fn location_view_at(
     job: &JobFacts,
     fixes: Vec<StoredFix>,
+    past: &[eta::PastTrip],
     company_phone: Option<String>,
     now: DateTime<Utc>,
 ) -> LocationView {
@@ -154,12 +155,19 @@ pub fn location_view_at(
     } else {
         Vec::new()
     };
-    location_view(job, fixes, company_phone)
+    location_view(job, fixes, past, company_phone)
 }
 
 /// Builds the customer's view from the job and its recent fixes (any order, any trailers).
-/// With several trailers, the view follows the one expected to arrive first.
-pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: Option<String>) -> LocationView {
+/// With several trailers, the view follows the one expected to arrive first. The ETA learns
+/// from `past` trips to this destination exactly as the arrival texts' does
+/// ([`crate::arrival::eta_reading`]), so the page never says 14 minutes while the text says 9.
+pub fn location_view(
+    job: &JobFacts,
+    mut fixes: Vec<StoredFix>,
+    past: &[eta::PastTrip],
+    company_phone: Option<String>,
+) -> LocationView {
     fixes.sort_by(|a, b| (a.trailer_id.as_str(), a.recorded_at).cmp(&(b.trailer_id.as_str(), b.recorded_at)));
     let dest = (job.destination.lat, job.destination.lon);
     let mut best: Option<(&[StoredFix], eta::Estimate)> = None;
@@ -169,7 +177,7 @@ pub fn location_view(job: &JobFacts, mut fixes: Vec<StoredFix>, company_phone: O
             .map(|f| eta::Point::new(f.recorded_at, f.lat, f.lon))
             .collect();
         // A chunk is never empty, so it always has an estimate; the soonest arrival wins.
-        let Some(est) = eta::estimate(&points, dest) else {
+        let Some(est) = eta::estimate_learned(&points, dest, past) else {
             continue;
         };
         if best.as_ref().is_none_or(|(_, soonest)| est.seconds < soonest.seconds) {
@@ -254,6 +262,45 @@ mod tests {
     }
 
     #[test]
+    fn the_eta_learns_from_past_trips_as_the_texts_do() {
+        // Yesterday the same road north to (1.0, 0) took 5 h from lat 0.5 (a closure); today the trailer
+        // has covered 0.45 → 0.5 in 9 minutes. The page's ETA is the texts' ETA, past trip and all.
+        let dest = (1.0, 0.0);
+        let yesterday: Vec<eta::Point> = (0..=100)
+            .map(|m| {
+                eta::Point::new(
+                    t0() - Duration::days(1) + Duration::minutes(m),
+                    0.5 * m as f64 / 100.0,
+                    0.0,
+                )
+            })
+            .chain((1..100).map(|m| {
+                eta::Point::new(
+                    t0() - Duration::days(1) + Duration::minutes(100 + 3 * m),
+                    0.5 + 0.5 * m as f64 / 100.0,
+                    0.0,
+                )
+            }))
+            .collect();
+        let past = [eta::PastTrip::new(&yesterday, dest, t0() - Duration::days(1) + Duration::minutes(400)).unwrap()];
+        let fixes: Vec<StoredFix> = (0..10).map(|m| fix("a", m, 0.45 + m as f64 * 0.05 / 9.0)).collect();
+        let live = location_view(&job(JobStatus::EnRoute), fixes.clone(), &[], None)
+            .eta
+            .unwrap();
+        let learned = location_view(&job(JobStatus::EnRoute), fixes.clone(), &past, None)
+            .eta
+            .unwrap();
+        let text = crate::arrival::eta_reading(&fixes, dest, &past).unwrap();
+        assert_eq!(learned.seconds, text.seconds.round() as i64);
+        assert!(
+            learned.seconds > live.seconds + 600,
+            "learned {} vs live {}",
+            learned.seconds,
+            live.seconds
+        );
+    }
+
+    #[test]
     fn follows_the_trailer_that_arrives_first() {
         // "far" is 0.5 deg away and crawling; "near" is 0.1 deg away and moving.
         let mut fixes = Vec::new();
@@ -261,7 +308,7 @@ mod tests {
             fixes.push(fix("far", m, 0.5 + m as f64 * 0.0001));
             fixes.push(fix("near", m, 0.8 + m as f64 * 0.01));
         }
-        let v = location_view(&job(JobStatus::EnRoute), fixes, None);
+        let v = location_view(&job(JobStatus::EnRoute), fixes, &[], None);
         let p = v.position.unwrap();
         assert!((p.lat - 0.89).abs() < 1e-9);
         assert!(v.eta.is_some());
@@ -272,7 +319,7 @@ mod tests {
     #[test]
     fn the_newest_fix_is_the_position_whatever_the_arrival_order() {
         let fixes = vec![fix("a", 5, 0.5), fix("a", 1, 0.1), fix("a", 3, 0.3)];
-        let v = location_view(&job(JobStatus::EnRoute), fixes, None);
+        let v = location_view(&job(JobStatus::EnRoute), fixes, &[], None);
         assert_eq!(v.position.unwrap().lat, 0.5);
         assert_eq!(v.trail.iter().map(|p| p.lat).collect::<Vec<_>>(), vec![0.1, 0.3, 0.5]);
     }
@@ -286,6 +333,7 @@ mod tests {
             location_view_at(
                 &j,
                 fixes(),
+                &[],
                 None,
                 j.updated_at + Duration::minutes(minutes_after_update),
             )
@@ -321,7 +369,7 @@ mod tests {
         fixes[1].recorded_at += Duration::milliseconds(123);
         let mut j = job(JobStatus::EnRoute);
         j.updated_at += Duration::milliseconds(7);
-        let v = location_view(&j, fixes, Some("+15550100000".into()));
+        let v = location_view(&j, fixes, &[], Some("+15550100000".into()));
         let json = serde_json::to_value(&v).unwrap();
         let times = [
             &json["updated_at"],
@@ -344,10 +392,10 @@ mod tests {
     #[test]
     fn no_eta_unless_moving_and_trail_is_bounded() {
         let fixes: Vec<StoredFix> = (0..100).map(|m| fix("a", m, m as f64 * 0.001)).collect();
-        let v = location_view(&job(JobStatus::AtSite), fixes, None);
+        let v = location_view(&job(JobStatus::AtSite), fixes, &[], None);
         assert!(v.eta.is_none());
         assert_eq!(v.trail.len(), TRAIL_MAX);
-        let empty = location_view(&job(JobStatus::Scheduled), vec![], None);
+        let empty = location_view(&job(JobStatus::Scheduled), vec![], &[], None);
         assert!(empty.position.is_none() && empty.trail.is_empty());
         assert_eq!(empty.updated_at, t0());
     }

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launch, runTests, finish } from "./runner.mjs";
 import { sleep, until } from "./wait.mjs";
 import { api, BASE, dispatch, now, sign, token } from "./stack.mjs";
 
@@ -259,34 +259,18 @@ const tests = {
   },
 };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-let passed = 0, failed = 0;
+const browser = await launch();
+let counts = { passed: 0, failed: 1 };
 const roster = await api("GET", "/api/relay/roster");
 try {
   seeded = await seed();
   // One after the other: both sign in as the same dispatcher, and a new code retires the last.
-  for (const [name, fn] of Object.entries(tests)) {
-    const t0 = Date.now();
-    try {
-      const note = await fn(browser);
-      passed++;
-      console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)${note ? ` — ${note}` : ""}`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${name}: ${e.message}`);
-    }
-  }
+  counts = await runTests(browser, tests, 1);
 } catch (e) {
-  failed++;
   console.log(`FAIL setting up: ${e.message}`);
 } finally {
   // The HTTP tests' shared roster goes back as it was.
   delete roster.source;
   await api("PUT", "/api/relay/roster", roster).catch((e) => console.log(`could not restore the roster: ${e.message}`));
 }
-await browser.close();
-console.log(`browser result: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser, counts);

@@ -2,8 +2,8 @@
 // headless Chromium driven by playwright-core. Started by `cargo xtask test` (it sets
 // QDN_BASE_URL, QDN_JWT_SECRET, CHROMIUM). Prints `browser result: N passed, M failed`.
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
-import { atMost, sleep, until } from "./wait.mjs";
+import { launch, runTests, finish } from "./runner.mjs";
+import { sleep, until } from "./wait.mjs";
 import { api, BASE, dispatch, now, sign, token } from "./stack.mjs";
 
 const SHOTS = new URL("../../target/screenshots/", import.meta.url).pathname;
@@ -321,22 +321,5 @@ Object.assign(tests, (await import("./links.mjs")).default({ api, BASE, DEST, to
 // So do the accessibility checks (axe-core).
 Object.assign(tests, (await import("./track_axe.mjs")).default({ api, BASE, DEST, until, text, jobWithFixes }));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-let passed = 0, failed = 0;
-await atMost(6, Object.entries(tests), async ([name, fn]) => {
-  const t0 = Date.now();
-  try {
-    const note = await fn(browser);
-    passed++;
-    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)${note ? ` — ${note}` : ""}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-});
-await browser.close();
-console.log(`browser result: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+const browser = await launch();
+await finish(browser, await runTests(browser, tests, 6));

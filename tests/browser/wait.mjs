@@ -12,13 +12,3 @@ export async function until(what, fn, timeoutMs = 20_000) {
   }
   throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
-
-/** Runs `fn` over `items` with at most `n` at once: twenty pages loading their wasm together on a
- *  two-core CI machine starve each other, and a page that waits only for its own data should not
- *  fail because others are loading. */
-export async function atMost(n, items, fn) {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, async () => {
-    while (queue.length) await fn(queue.shift());
-  }));
-}

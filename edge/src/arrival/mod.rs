@@ -39,8 +39,6 @@ use crate::error::{AppError, AppResult};
 /// Rounds of read-decide-commit before giving up (each lost round means another update, or a
 /// dispatcher, changed the job or its state in between; the next fix tries again).
 const ROUNDS: usize = 4;
-/// Past trips to a destination read for an ETA: the newest.
-const PAST_TRIPS: usize = 20;
 /// A trip is kept from when the job set out for the stop, but no further back than this.
 const LONGEST_TRIP: Duration = Duration::seconds(arrival::REPLAY_MAX_S);
 
@@ -122,7 +120,7 @@ async fn round(env: &Env, job: &Job, texts: &mut Texts) -> AppResult<bool> {
         now,
     };
     let reading = if job.status.is_moving() && job.details.notify && next.wants_eta(&view) {
-        let past = crate::db::arrival::trips_to(env, dest, PAST_TRIPS).await?;
+        let past = crate::cache::past_trips(env, dest).await?;
         arrival::eta_reading(&fixes, dest, &past)
     } else {
         None
@@ -230,7 +228,7 @@ async fn learn(env: &Env, job: &Job, at: DateTime<Utc>, notice_lead_s: Option<f6
         .cloned()
         .collect();
     let dest = (job.destination.lat, job.destination.lon);
-    let past = crate::db::arrival::trips_to(env, dest, PAST_TRIPS).await?;
+    let past = crate::cache::past_trips(env, dest).await?;
     let pairs = arrival::eta_outcomes(&trip, dest, &past, at);
     let outcome = crate::db::arrival::Outcome {
         arrived_at: at,
@@ -254,6 +252,7 @@ async fn learn(env: &Env, job: &Job, at: DateTime<Utc>, notice_lead_s: Option<f6
         .collect();
     if let Some(past_trip) = PastTrip::new(&points, dest, at) {
         crate::db::arrival::keep_trip(env, &job.job_id, job.stop_index, &past_trip, at).await?;
+        crate::cache::trips_changed();
     }
     Ok(())
 }

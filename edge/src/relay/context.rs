@@ -12,7 +12,8 @@ pub async fn of_job(env: &Env, job_id: &str) -> worker::Result<Option<(Job, Opti
         return Ok(None);
     };
     let fixes = crate::db::fixes::recent(env, job_id).await?;
-    let eta = view::location_view(&job.facts(), fixes, None).eta.map(|e| {
+    let past = crate::cache::past_trips_for(env, &job, &fixes).await?;
+    let eta = view::location_view(&job.facts(), fixes, &past, None).eta.map(|e| {
         let s = (e.arrive_at - crate::clock::now()).num_seconds().max(0);
         // Rounded up: "ETA 0 min" would read as "here", which the dispatcher cannot check.
         ((s + 59) / 60).max(1) as u32

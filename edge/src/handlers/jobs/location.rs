@@ -29,7 +29,14 @@ pub(crate) async fn build(env: &Env, job_id: &str) -> AppResult<crate::cache::Vi
     } else {
         Vec::new()
     };
-    let v = view::location_view_at(&job.facts(), fixes, crate::config::get(env).company_number.clone(), now);
+    let past = crate::cache::past_trips_for(env, &job, &fixes).await?;
+    let v = view::location_view_at(
+        &job.facts(),
+        fixes,
+        &past,
+        crate::config::get(env).company_number.clone(),
+        now,
+    );
     let body = serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(&body);
     let etag = format!(

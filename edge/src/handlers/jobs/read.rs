@@ -31,7 +31,8 @@ pub async fn get(req: &Request, env: &Env, key: &str) -> AppResult {
 /// the customer sees them), how its status got here, and its conversation.
 async fn dispatch_view(env: &Env, job: &crate::db::jobs::Job) -> AppResult<serde_json::Value> {
     let fixes = crate::db::fixes::recent(env, &job.job_id).await?;
-    let location = view::location_view(&job.facts(), fixes, None);
+    let past = crate::cache::past_trips_for(env, job, &fixes).await?;
+    let location = view::location_view(&job.facts(), fixes, &past, None);
     let history: Vec<_> = crate::db::jobs::history_of(env, &job.job_id)
         .await?
         .into_iter()
