@@ -27,8 +27,13 @@ fn job(customer: &str, extra: Value) -> (String, String) {
 
 /// A fix `north` metres north of the destination, `ago` seconds ago.
 fn fix(ago: i64, north: f64) -> Value {
+    fix_near(DEST, ago, north)
+}
+
+/// A fix `north` metres north of `dest`, `ago` seconds ago.
+fn fix_near(dest: (f64, f64), ago: i64, north: f64) -> Value {
     json!({
-        "lat": DEST.0 + north / M_PER_DEG, "lon": DEST.1,
+        "lat": dest.0 + north / M_PER_DEG, "lon": dest.1,
         "recorded_at": (Utc::now() - Duration::seconds(ago)).to_rfc3339(),
     })
 }
@@ -348,4 +353,58 @@ fn eta_metrics_say_when_the_arriving_soon_text_came_per_day() {
         .bearer(&dispatch())
         .send()
         .expect_error(400, "invalid_days");
+}
+
+#[test]
+fn the_pages_eta_learns_how_long_the_last_trip_to_the_same_place_took() {
+    // Two places no other test goes to, a few km apart.
+    let n = uid("").parse::<u64>().unwrap_or(1) % 1000;
+    let learned_dest = (53.0 + n as f64 * 1e-4, -2.5);
+    let new_dest = (learned_dest.0, -2.4);
+    let job_to = |dest: (f64, f64)| {
+        let trailer = uid("TRlearn");
+        let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
+            "customer_name": "Learning Test", "customer_phone": customer_phone(),
+            "destination": {"lat": dest.0, "lon": dest.1}, "trailer_ids": [trailer],
+            "status": "en_route", "notify": false,
+        }));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let v = r.json();
+        (
+            v["job_id"].as_str().unwrap().to_string(),
+            v["track_token"].as_str().unwrap().to_string(),
+            trailer,
+        )
+    };
+    // Yesterday's trailer (an hour ago) crawled the last 3 km in 30 minutes, then stood at the site.
+    let (first, _, trailer) = job_to(learned_dest);
+    let mut crawl: Vec<Value> = (0..60)
+        .map(|i| fix_near(learned_dest, 3600 - 30 * i, -3000.0 + 50.0 * i as f64))
+        .collect();
+    crawl.extend((0..7).map(|i| fix_near(learned_dest, 1800 - 30 * i, -10.0)));
+    post(&first, &trailer, &crawl);
+    wait_status(&first, "at_site");
+    // Today's trailers drive the same last 3 km at 10 m/s: 1.8 km in three minutes, 1.2 km to go.
+    let today = |dest: (f64, f64)| -> Vec<Value> {
+        (0..7)
+            .map(|i| fix_near(dest, 180 - 30 * i, -3000.0 + 300.0 * i as f64))
+            .collect()
+    };
+    let eta_of = |dest: (f64, f64)| {
+        let (job, track, trailer) = job_to(dest);
+        post(&job, &trailer, &today(dest));
+        let r = location(&track);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["eta"]["seconds"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no ETA: {}", r.body))
+    };
+    let (unknown, learned) = (eta_of(new_dest), eta_of(learned_dest));
+    // Where no trip went before, its own speed (blended with the prior: about 5 m/s) says ~4 min;
+    // where the last trip took 12 minutes from here, the page says more, as the texts would.
+    assert!((150..300).contains(&unknown), "ETA with no past trip {unknown} s");
+    assert!(
+        learned > unknown + 60,
+        "ETA after a slow trip {learned} s vs {unknown} s"
+    );
 }
