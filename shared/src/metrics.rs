@@ -86,11 +86,37 @@ pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
     v.get(rank.min(v.len()) - 1).copied()
 }
 
-/// The share of `[from, to)` that `tier` could be relayed to (available and on call in its
-/// zone), sampled every 5 minutes. Heartbeats are left out: a past day's are not kept.
+/// The roster as it stood from `since` until the next version: the metrics judge each moment of a
+/// past day by the roster of that moment, so a day a dispatcher switched off shows as such.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterVersion {
+    pub since: DateTime<Utc>,
+    pub roster: Roster,
+}
+
+impl RosterVersion {
+    /// One roster for all time (no history kept: the settings' roster).
+    pub fn always(roster: Roster) -> Vec<RosterVersion> {
+        vec![RosterVersion {
+            since: DateTime::<Utc>::MIN_UTC,
+            roster,
+        }]
+    }
+}
+
+/// The version in effect at `t` (`versions` oldest first); before the first, the first: what
+/// came before it was never recorded, and it is the best guess.
+fn version_at(versions: &[RosterVersion], t: DateTime<Utc>) -> Option<&RosterVersion> {
+    let after = versions.partition_point(|v| v.since <= t);
+    versions.get(after.saturating_sub(1))
+}
+
+/// The share of `[from, to)` that `dispatcher_id` could be relayed to (on the roster, available
+/// and on call in its zone), sampled every 5 minutes, each sample by the roster of its moment.
+/// Heartbeats are left out: a past day's are not kept.
 pub fn available_share(
-    roster: &Roster,
-    tier: &Tier,
+    versions: &[RosterVersion],
+    dispatcher_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     clock: &dyn LocalTime,
@@ -98,7 +124,14 @@ pub fn available_share(
     let (mut t, mut total, mut on) = (from, 0u32, 0u32);
     while t < to {
         total += 1;
-        if eligibility(roster, tier, None, t, clock).is_ok() {
+        let on_call = version_at(versions, t).is_some_and(|v| {
+            v.roster
+                .tiers
+                .iter()
+                .find(|tier| tier.dispatcher_id == dispatcher_id)
+                .is_some_and(|tier| eligibility(&v.roster, tier, None, t, clock).is_ok())
+        });
+        if on_call {
             on += 1;
         }
         t += Duration::minutes(SAMPLE_MIN);
@@ -108,6 +141,22 @@ pub fn available_share(
     } else {
         on as f64 / total as f64
     }
+}
+
+/// The dispatchers on the roster at any moment of `[from, to)`: the newest version's order
+/// first, then anyone only an older version had.
+fn dispatchers_during(versions: &[RosterVersion], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    let first = versions.partition_point(|v| v.since <= from).saturating_sub(1);
+    let last = versions.partition_point(|v| v.since < to);
+    let mut ids: Vec<String> = Vec::new();
+    for v in versions[first..last.max(first + 1).min(versions.len())].iter().rev() {
+        for t in &v.roster.tiers {
+            if !ids.contains(&t.dispatcher_id) {
+                ids.push(t.dispatcher_id.clone());
+            }
+        }
+    }
+    ids
 }
 
 /// Whether `tier` is on call at `now`, else the first minute within `horizon` it will be
@@ -158,7 +207,7 @@ pub fn relay_days(
     now: DateTime<Utc>,
     messages: &[MessageFact],
     deliveries: &[DeliveryFact],
-    roster: &Roster,
+    roster: &[RosterVersion],
     clock: &dyn LocalTime,
 ) -> RelayMetrics {
     let start = window_start(days, now);
@@ -190,12 +239,11 @@ pub fn relay_days(
                 ack_p50_s: percentile(&acks, 50.0),
                 ack_p90_s: percentile(&acks, 90.0),
                 delivery_p50_s: percentile(&delivered, 50.0),
-                availability: roster
-                    .tiers
-                    .iter()
-                    .map(|t| Share {
-                        dispatcher_id: t.dispatcher_id.clone(),
-                        share: (available_share(roster, t, from, until, clock) * 1000.0).round() / 1000.0,
+                availability: dispatchers_during(roster, from, until)
+                    .into_iter()
+                    .map(|id| Share {
+                        share: (available_share(roster, &id, from, until, clock) * 1000.0).round() / 1000.0,
+                        dispatcher_id: id,
                     })
                     .collect(),
             }
@@ -277,7 +325,7 @@ mod tests {
             delivered_at: utc("2026-11-22T08:00:04Z"),
         }];
         let r = roster(vec![tier("ann", "+15550100101")]);
-        let got = relay_days(2, now, &messages, &deliveries, &r, &Tz);
+        let got = relay_days(2, now, &messages, &deliveries, &RosterVersion::always(r), &Tz);
         assert_eq!(got.days.len(), 2);
         let (y, t) = (&got.days[0], &got.days[1]);
         assert_eq!(y.day, "2026-11-21");
@@ -292,20 +340,14 @@ mod tests {
 
     #[test]
     fn availability_is_the_share_of_the_day_on_call() {
-        let r = roster(vec![nine_to_five("ann")]);
-        // 8 of 24 hours on a day without a DST change.
-        let share = available_share(
-            &r,
-            &r.tiers[0],
-            utc("2026-06-01T00:00:00Z"),
-            utc("2026-06-02T00:00:00Z"),
-            &Tz,
-        );
-        assert!((share - 8.0 / 24.0).abs() < 0.01, "{share}");
         let mut off = nine_to_five("bob");
         off.available = false;
+        let r = RosterVersion::always(roster(vec![nine_to_five("ann"), off]));
+        // 8 of 24 hours on a day without a DST change.
+        let share = available_share(&r, "ann", utc("2026-06-01T00:00:00Z"), utc("2026-06-02T00:00:00Z"), &Tz);
+        assert!((share - 8.0 / 24.0).abs() < 0.01, "{share}");
         assert_eq!(
-            available_share(&r, &off, utc("2026-06-01T00:00:00Z"), utc("2026-06-02T00:00:00Z"), &Tz),
+            available_share(&r, "bob", utc("2026-06-01T00:00:00Z"), utc("2026-06-02T00:00:00Z"), &Tz),
             0.0
         );
         // Today so far: up to now only.
@@ -316,6 +358,70 @@ mod tests {
             "{:?}",
             m.days[0]
         );
+    }
+
+    #[test]
+    fn each_day_is_judged_by_the_roster_of_its_moments() {
+        // Ann always on call; at noon UTC on the 20th she switched herself off until the same
+        // time on the 21st, when Bob joined; on the 22nd at 06:00 Ann left the roster.
+        let ann = tier("ann", "+15550100101");
+        let mut ann_off = ann.clone();
+        ann_off.available = false;
+        let bob = tier("bob", "+15550100102");
+        let versions = vec![
+            RosterVersion {
+                since: utc("2026-11-01T00:00:00Z"),
+                roster: roster(vec![ann.clone()]),
+            },
+            RosterVersion {
+                since: utc("2026-11-20T12:00:00Z"),
+                roster: roster(vec![ann_off]),
+            },
+            RosterVersion {
+                since: utc("2026-11-21T12:00:00Z"),
+                roster: roster(vec![ann, bob.clone()]),
+            },
+            RosterVersion {
+                since: utc("2026-11-22T06:00:00Z"),
+                roster: roster(vec![bob]),
+            },
+        ];
+        let m = relay_days(4, utc("2026-11-22T18:00:00Z"), &[], &[], &versions, &Tz);
+        let share = |day: usize, id: &str| {
+            m.days[day]
+                .availability
+                .iter()
+                .find(|s| s.dispatcher_id == id)
+                .map(|s| s.share)
+        };
+        assert_eq!(m.days[0].day, "2026-11-19");
+        assert_eq!(
+            (share(0, "ann"), share(0, "bob")),
+            (Some(1.0), None),
+            "before any change"
+        );
+        assert_eq!(share(1, "ann"), Some(0.5), "off from noon");
+        assert_eq!(
+            (share(2, "ann"), share(2, "bob")),
+            (Some(0.5), Some(0.5)),
+            "back, and Bob joined, at noon"
+        );
+        // Today so far (18 h): Ann for the first 6 h, then gone from the roster; Bob throughout.
+        assert_eq!((share(3, "bob"), share(3, "ann")), (Some(1.0), Some(0.333)));
+        assert_eq!(
+            m.days[3].availability[0].dispatcher_id, "bob",
+            "the current roster's order first"
+        );
+        // No history kept at all: the one roster judges every day.
+        let flat = relay_days(
+            2,
+            utc("2026-11-22T18:00:00Z"),
+            &[],
+            &[],
+            &RosterVersion::always(roster(vec![tier("cy", "+15550100103")])),
+            &Tz,
+        );
+        assert!(flat.days.iter().all(|d| d.availability[0].share == 1.0));
     }
 
     #[test]

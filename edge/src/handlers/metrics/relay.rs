@@ -1,6 +1,7 @@
 //! `GET /api/metrics/relay?days=N` (dispatch): per UTC day, relayed messages, failovers,
 //! exhausted cascades, time to ACK (p50, p90), delivery time (p50), and each dispatcher's share
-//! of the day they could be relayed to. The arithmetic is `qdn_shared::metrics`.
+//! of the day they could be relayed to, by the roster of each moment (`roster_history`). The
+//! arithmetic is `qdn_shared::metrics`.
 
 use qdn_shared::metrics;
 use qdn_shared::token::Scope;
@@ -15,7 +16,7 @@ pub async fn get(req: &Request, env: &Env) -> AppResult {
     let now = crate::clock::now();
     let since = metrics::window_start(days, now);
     let (messages, deliveries) = crate::db::metrics::relay_facts(env, since).await?;
-    let (roster, _) = crate::db::roster::get(env).await?;
+    let roster = crate::db::roster::versions_since(env, since).await?;
     let m = metrics::relay_days(days, now, &messages, &deliveries, &roster, &qdn_intl::Intl);
     Ok(crate::http::json(200, &m))
 }
