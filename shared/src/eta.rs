@@ -12,8 +12,8 @@
 //! nor a too-long guess dominates), the past trips weighing more the more of them there are.
 //!
 //! The learned estimate (what the texts go by) then believes only half of its own change over
-//! the last window ([`damped`]): a stop swings the estimate up by minutes, and on the bus trips
-//! that swing overshoots what the stop costs in the end.
+//! the last window ([`damped`]): on a young track and at a long stop the estimate swings by
+//! minutes, and on the bus trips those swings overshoot.
 
 pub mod accuracy;
 mod history;
@@ -56,8 +56,8 @@ pub const HISTORY_HALF_TRUST_TRIPS: f64 = 2.0;
 /// Share (in log time) of the estimate's change over the last [`WINDOW_S`] that is believed.
 /// On the bus trips a change over five minutes overshoots: regressing the real remaining time on
 /// it gives a slope of one half (640 readings, 3 seeds × 4 degradations), mostly from readings
-/// early in a trip, while the bus stands at its first stop (BENCHMARKS.md § ETA and "arriving
-/// soon").
+/// in a trip's first quarter hour, when the estimate swings on few fixes (BENCHMARKS.md § ETA
+/// and "arriving soon").
 pub const CHANGE_BELIEVED: f64 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
