@@ -10,6 +10,10 @@
 //! near the prior for long. The learned one is how long past trips took from here to there
 //! ([`history`]); where they exist, the two are averaged (in log time, so neither a too-short
 //! nor a too-long guess dominates), the past trips weighing more the more of them there are.
+//!
+//! The learned estimate (what the texts go by) then believes only half of its own change over
+//! the last window ([`damped`]): on a young track and at a long stop the estimate swings by
+//! minutes, and on the bus trips those swings overshoot.
 
 pub mod accuracy;
 mod history;
@@ -49,6 +53,12 @@ pub const HISTORY_WEIGHT: f64 = 2.0;
 /// Matching past trips (time-of-day weighted) at which they get half of [`HISTORY_WEIGHT`]: one
 /// trip may have been unusual, a handful is a pattern.
 pub const HISTORY_HALF_TRUST_TRIPS: f64 = 2.0;
+/// Share (in log time) of the estimate's change over the last [`WINDOW_S`] that is believed.
+/// On the bus trips a change over five minutes overshoots: regressing the real remaining time on
+/// it gives a slope of one half (640 readings, 3 seeds × 4 degradations), mostly from readings
+/// in a trip's first quarter hour, when the estimate swings on few fixes (BENCHMARKS.md § ETA
+/// and "arriving soon").
+pub const CHANGE_BELIEVED: f64 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -98,6 +108,50 @@ pub(crate) fn estimate_learned_with(
     past: &[PastTrip],
     params: &Params,
 ) -> Option<Estimate> {
+    let now = live_and_past(track, dest, past, params)?;
+    if now.seconds <= 0.0 {
+        return Some(now);
+    }
+    Some(damped(now, track, dest, past, params))
+}
+
+/// Believes [`CHANGE_BELIEVED`] of how the estimate moved over the last window. One window ago
+/// it said `then` seconds were left; now it says the same span takes the time gone by plus
+/// `now.seconds`. Their ratio is the slip (above 1: later than it said), and the estimate is
+/// divided by the share of it not believed (its square root). A bus standing three minutes at a stop ten minutes
+/// out sees its estimate rise by about that, half of which it makes up when it moves on, so
+/// the "arriving soon" text is not held back by the stop; a jam that lasts moves the estimate
+/// fully one window later. Only for an unbroken track (a fix within two windows ago and one
+/// before it): after a gap in reporting the estimate then is stale and the new one stands. The
+/// estimate then uses the same past trips, so only the trailer's own movement moves it.
+fn damped(now: Estimate, track: &[Point], dest: (f64, f64), past: &[PastTrip], params: &Params) -> Estimate {
+    let Some(newest) = plausible(track).last().map(|p| p.t) else {
+        return now;
+    };
+    let before: Vec<Point> = track
+        .iter()
+        .copied()
+        .filter(|p| p.t <= newest - params.window_s)
+        .collect();
+    let Some(gone_by) = before.iter().map(|p| newest - p.t).reduce(f64::min) else {
+        return now;
+    };
+    if before.len() < 2 || gone_by > 2.0 * params.window_s {
+        return now;
+    }
+    match live_and_past(&before, dest, past, params) {
+        Some(then) if then.seconds > 0.0 => {
+            let slip = (gone_by + now.seconds) / then.seconds;
+            Estimate {
+                seconds: now.seconds * slip.powf(CHANGE_BELIEVED - 1.0),
+                ..now
+            }
+        }
+        _ => now,
+    }
+}
+
+fn live_and_past(track: &[Point], dest: (f64, f64), past: &[PastTrip], params: &Params) -> Option<Estimate> {
     let live = estimate_with(track, dest, params)?;
     if live.seconds <= 0.0 {
         return Some(live);
