@@ -5,7 +5,7 @@
 //! Views and jobs live 1 s and are dropped at once by ingest and PATCH in the same isolate, so a
 //! new fix shows in the view within a second anywhere (the contract asks for 2 s). Past trips
 //! change only when a trip ends, and a trip a few minutes late to teach costs nothing, so they
-//! live 5 minutes: the view and the texts' ETA read and parse them (up to 20 trips of 240
+//! live 5 minutes: the view and the texts' ETA read and parse them (up to 30 trips of 240
 //! points) once per isolate and destination, not on every fix. Wasm is single threaded: a
 //! thread-local map needs no lock.
 
@@ -21,8 +21,9 @@ use qdn_shared::eta::PastTrip;
 
 const TTL_MS: f64 = 1000.0;
 const PAST_TRIPS_TTL_MS: f64 = 300_000.0;
-/// Past trips to a destination read for an ETA: the newest.
-const PAST_TRIPS: usize = 20;
+/// Past trips read for an ETA to a destination (those that ended there first, then those that
+/// went past it; the newest of each).
+const PAST_TRIPS: usize = 30;
 /// Entries per map; past it the map is emptied (cheap, and rare: few jobs are live at once).
 const CAPACITY: usize = 512;
 

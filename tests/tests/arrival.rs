@@ -355,12 +355,14 @@ fn eta_metrics_say_when_the_arriving_soon_text_came_per_day() {
         .expect_error(400, "invalid_days");
 }
 
-#[test]
-fn the_pages_eta_learns_how_long_the_last_trip_to_the_same_place_took() {
-    // Two places no other test goes to, a few km apart.
-    let n = uid("").parse::<u64>().unwrap_or(1) % 1000;
-    let learned_dest = (53.0 + n as f64 * 1e-4, -2.5);
-    let new_dest = (learned_dest.0, -2.4);
+/// The page's ETA to a place no other test goes to, for a trailer 1.2 km out that covered the
+/// last 1.8 km in three minutes (10 m/s), after a trip that crawled the same road (50 m every
+/// 30 s) an hour ago, ending at the place (`past_end_north` 0) or that far beyond it; and the
+/// same for a trailer heading for a place no trip went. Returns (ETA with no history, ETA after
+/// the crawl), in seconds. Each caller passes its own `lon`, so no two tests' places are near.
+fn eta_before_and_after_a_slow_trip(lon: f64, past_end_north: f64) -> (i64, i64) {
+    let learned_dest = (53.0, lon);
+    let new_dest = (learned_dest.0, lon + 0.1);
     let job_to = |dest: (f64, f64)| {
         let trailer = uid("TRlearn");
         let r = req("POST", "/api/jobs").bearer(&dispatch()).json(&json!({
@@ -376,15 +378,15 @@ fn the_pages_eta_learns_how_long_the_last_trip_to_the_same_place_took() {
             trailer,
         )
     };
-    // Yesterday's trailer (an hour ago) crawled the last 3 km in 30 minutes, then stood at the site.
-    let (first, _, trailer) = job_to(learned_dest);
-    let mut crawl: Vec<Value> = (0..60)
+    let past_dest = (learned_dest.0 + past_end_north / M_PER_DEG, learned_dest.1);
+    let (first, _, trailer) = job_to(past_dest);
+    let steps = ((3000.0 + past_end_north) / 50.0) as i64;
+    let mut crawl: Vec<Value> = (0..=steps)
         .map(|i| fix_near(learned_dest, 3600 - 30 * i, -3000.0 + 50.0 * i as f64))
         .collect();
-    crawl.extend((0..7).map(|i| fix_near(learned_dest, 1800 - 30 * i, -10.0)));
+    crawl.extend((1..8).map(|i| fix_near(past_dest, 3600 - 30 * steps - 30 * i, -10.0)));
     post(&first, &trailer, &crawl);
     wait_status(&first, "at_site");
-    // Today's trailers drive the same last 3 km at 10 m/s: 1.8 km in three minutes, 1.2 km to go.
     let today = |dest: (f64, f64)| -> Vec<Value> {
         (0..7)
             .map(|i| fix_near(dest, 180 - 30 * i, -3000.0 + 300.0 * i as f64))
@@ -399,12 +401,28 @@ fn the_pages_eta_learns_how_long_the_last_trip_to_the_same_place_took() {
             .as_i64()
             .unwrap_or_else(|| panic!("no ETA: {}", r.body))
     };
-    let (unknown, learned) = (eta_of(new_dest), eta_of(learned_dest));
+    (eta_of(new_dest), eta_of(learned_dest))
+}
+
+#[test]
+fn the_pages_eta_learns_how_long_the_last_trip_to_the_same_place_took() {
+    let (unknown, learned) = eta_before_and_after_a_slow_trip(-2.5, 0.0);
     // Where no trip went before, its own speed (blended with the prior: about 5 m/s) says ~4 min;
     // where the last trip took 12 minutes from here, the page says more, as the texts would.
     assert!((150..300).contains(&unknown), "ETA with no past trip {unknown} s");
     assert!(
         learned > unknown + 60,
         "ETA after a slow trip {learned} s vs {unknown} s"
+    );
+}
+
+#[test]
+fn a_trip_that_went_past_the_place_teaches_its_eta_too() {
+    // The slow trip went on 1.5 km beyond the place to its own stop.
+    let (unknown, learned) = eta_before_and_after_a_slow_trip(-2.3, 1500.0);
+    assert!((150..300).contains(&unknown), "ETA with no past trip {unknown} s");
+    assert!(
+        learned > unknown + 60,
+        "ETA after a slow trip past it {learned} s vs {unknown} s"
     );
 }

@@ -199,7 +199,7 @@ pub async fn forget_finished(env: &Env, cutoff: DateTime<Utc>) -> worker::Result
     Ok(r.iter().map(changes).sum())
 }
 
-/// Keeps a finished trip to a stop (the first arrival counts).
+/// Keeps a finished trip to a stop (the first arrival counts), with its bounding box.
 pub async fn keep_trip(
     env: &Env,
     job_id: &str,
@@ -208,10 +208,12 @@ pub async fn keep_trip(
     arrived_at: DateTime<Utc>,
 ) -> worker::Result<()> {
     let json = serde_json::to_string(trip).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let (min_lat, max_lat, min_lon, max_lon) = trip.bounds();
     db(env)?
         .prepare(
-            "INSERT INTO past_trips (job_id, stop_index, dest_lat, dest_lon, arrived_at, trip) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            "INSERT INTO past_trips (job_id, stop_index, dest_lat, dest_lon, arrived_at, trip, \
+             min_lat, max_lat, min_lon, max_lon) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
         )
         .bind(&[
             s(job_id),
@@ -220,14 +222,20 @@ pub async fn keep_trip(
             JsValue::from_f64(trip.dest.1),
             ms(arrived_at),
             s(&json),
+            JsValue::from_f64(min_lat),
+            JsValue::from_f64(max_lat),
+            JsValue::from_f64(min_lon),
+            JsValue::from_f64(max_lon),
         ])?
         .run()
         .await?;
     Ok(())
 }
 
-/// Past trips (newest first, at most `limit`) whose destination is within about `MATCH_M` of
-/// `dest`: the only ones that can teach an ETA to it.
+/// Past trips that can teach an ETA to `dest`: those whose track comes within about `MATCH_M`
+/// of it — the trips that ended there first, then those that went past it on the way somewhere
+/// else (a yard on the road to a bigger site), each newest first, at most `limit`. Which of them
+/// passed both here and there is for `qdn_shared::eta` to judge.
 pub async fn trips_to(env: &Env, dest: (f64, f64), limit: usize) -> worker::Result<Vec<qdn_shared::eta::PastTrip>> {
     #[derive(Deserialize)]
     struct Row {
@@ -237,8 +245,10 @@ pub async fn trips_to(env: &Env, dest: (f64, f64), limit: usize) -> worker::Resu
     let dlon = dlat / dest.0.to_radians().cos().abs().max(0.01);
     let rows: Vec<Row> = db(env)?
         .prepare(
-            "SELECT trip FROM past_trips WHERE dest_lat BETWEEN ?1 AND ?2 AND dest_lon BETWEEN ?3 AND ?4 \
-             ORDER BY arrived_at DESC LIMIT ?5",
+            "SELECT trip FROM past_trips \
+             WHERE min_lat <= ?2 AND max_lat >= ?1 AND min_lon <= ?4 AND max_lon >= ?3 \
+             ORDER BY (dest_lat BETWEEN ?1 AND ?2 AND dest_lon BETWEEN ?3 AND ?4) DESC, arrived_at DESC \
+             LIMIT ?5",
         )
         .bind(&[
             JsValue::from_f64(dest.0 - dlat),

@@ -58,6 +58,14 @@ impl PastTrip {
         Some(PastTrip { points, dest })
     }
 
+    /// (min lat, max lat, min lon, max lon) of its points: where it can teach an ETA.
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        self.points.iter().fold(
+            (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+            |(a, b, c, d), p| (a.min(p.lat), b.max(p.lat), c.min(p.lon), d.max(p.lon)),
+        )
+    }
+
     /// Seconds this trip took from where it passed `from` to where it passed `dest`, and the
     /// time it passed `from`; `None` unless it came within [`MATCH_M`] of both, in that order.
     pub(super) fn remaining_from(&self, from: (f64, f64), dest: (f64, f64)) -> Option<(f64, f64)> {
