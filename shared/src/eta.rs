@@ -11,7 +11,7 @@
 //! ([`history`]); where they exist, the two are averaged (in log time, so neither a too-short
 //! nor a too-long guess dominates), the past trips weighing more the more of them there are.
 //!
-//! The learned estimate (what the texts go by) then believes only half of its own change over
+//! The learned estimate (what the page and the texts show) then believes only half of its own change over
 //! the last window ([`damped`]): on a young track and at a long stop the estimate swings by
 //! minutes, and on the bus trips those swings overshoot.
 
