@@ -7,7 +7,6 @@ mod api;
 mod components;
 pub mod format;
 pub mod mapref;
-mod seen;
 
 use wasm_bindgen::prelude::*;
 

@@ -51,6 +51,7 @@ pub async fn run_at(env: &Env, now: chrono::DateTime<chrono::Utc>) -> worker::Re
     crate::db::arrival::delete_outcomes_before(env, audit_cutoff).await?;
     crate::db::arrival::delete_trips_before(env, audit_cutoff).await?;
     crate::db::roster::delete_history_before(env, audit_cutoff).await?;
+    crate::db::reads::delete_before(env, audit_cutoff).await?;
     let silent = crate::arrival::silent::check(env, now).await?;
     Ok(Report {
         silent_trackers_alerted: silent,

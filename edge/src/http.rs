@@ -76,6 +76,27 @@ pub async fn json_body<T: RequestBody>(req: &mut Request) -> AppResult<T> {
     Ok(qdn_shared::body::parse(&bytes)?)
 }
 
+/// As [`json_body`], where an empty body means the type's default (every field absent).
+pub async fn json_body_or_empty<T: RequestBody + Default>(req: &mut Request) -> AppResult<T> {
+    if req.inner().body().is_none() {
+        return Ok(T::default());
+    }
+    let bytes = body_bytes(req).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if let Some(ct) = header(req, "Content-Type") {
+        if !ct.to_ascii_lowercase().contains("json") {
+            return Err(AppError::client(
+                415,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+    }
+    Ok(qdn_shared::body::parse(&bytes)?)
+}
+
 /// The query string's pairs, percent-decoded.
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
     req.url()

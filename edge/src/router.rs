@@ -65,6 +65,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str) -> AppRe
             only(&method, &[Post], "POST")?;
             jobs::messages::post(req, env, key).await
         }
+        ["api", "jobs", key, "read"] => {
+            only(&method, &[Post], "POST")?;
+            jobs::read_mark::post(req, env, key).await
+        }
         ["api", "jobs", key, "message-status"] => {
             only(&method, &[Get], "GET")?;
             jobs::status::messages(req, env, key).await

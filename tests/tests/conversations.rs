@@ -613,3 +613,82 @@ fn erasing_a_finished_jobs_customer_erases_their_side_of_the_thread() {
         (&json!("answered"), &json!("primary"))
     );
 }
+
+/// A dispatch token speaking for `dispatcher` (as the console's session does).
+fn dispatcher_token(dispatcher: &str) -> String {
+    let mut c = claims(qdn_shared::token::Scope::Dispatch);
+    c.sub = Some(dispatcher.into());
+    sign(&c)
+}
+
+/// The job as `GET /api/jobs` lists it to `token`'s holder.
+fn listed(job: &str, token: &str) -> Value {
+    let r = req("GET", "/api/jobs?status=en_route&limit=500").bearer(token).send();
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job_id"] == job)
+        .cloned()
+        .unwrap_or_else(|| panic!("{job} not listed"))
+}
+
+fn mark_read(job: &str, token: &str, body: Option<Value>) -> Resp {
+    let r = req("POST", &format!("/api/jobs/{job}/read")).bearer(token);
+    match body {
+        Some(b) => r.json(&b),
+        None => r.send(),
+    }
+}
+
+#[test]
+fn unread_is_per_dispatcher_kept_on_the_server_and_only_moves_forward() {
+    let customer = customer_phone();
+    let job = job_for(&customer, None, "en_route");
+    let (ann, bob) = (dispatcher_token(&uid("ann")), dispatcher_token(&uid("bob")));
+    assert_eq!(listed(&job, &ann)["unread"], 0);
+    assert!(listed(&job, &ann)["last_inbound_at"].is_null());
+    assert_eq!(inbound_sms(&message_sid(), &customer, "First question").status, 200);
+    wait_for("the text in the job's thread", 10, || {
+        (!thread(&job).is_empty()).then_some(())
+    });
+    let first = listed(&job, &ann);
+    assert_eq!(
+        (first["unread"].as_u64(), listed(&job, &bob)["unread"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let first_at = first["last_inbound_at"].as_str().expect("last_inbound_at").to_string();
+
+    // Ann opens it (up to the text she saw); Bob has not.
+    let r = mark_read(&job, &ann, Some(json!({ "until": first_at })));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["job_id"], job.as_str());
+    assert_eq!(listed(&job, &ann)["unread"], 0);
+    assert_eq!(listed(&job, &bob)["unread"], 1);
+
+    // A new text is unread again for Ann; an older mark does not move hers back.
+    assert_eq!(inbound_sms(&message_sid(), &customer, "Second question").status, 200);
+    wait_for("the second text", 10, || {
+        (listed(&job, &ann)["unread"] == 1).then_some(())
+    });
+    assert_eq!(listed(&job, &bob)["unread"], 2);
+    let back = mark_read(&job, &ann, Some(json!({ "until": "2020-01-01T00:00:00Z" })));
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(
+        back.json()["read_until"].as_str().unwrap() >= first_at.as_str(),
+        "{}",
+        back.body
+    );
+    assert_eq!(listed(&job, &ann)["unread"], 1);
+    // No body: read up to now.
+    assert_eq!(mark_read(&job, &ann, None).status, 200);
+    assert_eq!(listed(&job, &ann)["unread"], 0);
+
+    // A token that speaks for nobody sees no `unread` and cannot mark; bad input is refused.
+    assert!(listed(&job, &dispatch()).get("unread").is_none());
+    mark_read(&job, &dispatch(), None).expect_error(400, "no_dispatcher");
+    mark_read(&job, &ann, Some(json!({ "until": "soon" }))).expect_error(400, "invalid_until");
+    mark_read("J-NOPE-404", &ann, None).expect_error(404, "job_not_found");
+    mark_read(&job, &ingest(&job), None).expect_error(403, "forbidden_scope");
+}

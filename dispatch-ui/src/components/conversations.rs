@@ -1,13 +1,14 @@
 //! Conversations: a job's thread (`GET /api/jobs/{id}` `messages`) and a reply to its customer
 //! (`POST /api/jobs/{id}/messages`; where the server has no threads yet, `/notify/sms`). A job
-//! whose thread has inbound messages newer than this browser last showed it is marked unread.
+//! whose thread has inbound items the signed-in dispatcher has not opened is marked unread
+//! (`unread` of `GET /api/jobs`, kept on the server by `POST /api/jobs/{id}/read`, so the same
+//! on every device).
 
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
 use super::{bind, ctx, live, pending, today};
 use crate::api::{self, seg, ApiError};
-use crate::seen;
 
 #[component]
 pub fn Conversations() -> impl IntoView {
@@ -26,63 +27,38 @@ pub fn Conversations() -> impl IntoView {
             }
         }
     });
-    // Each listed job's inbound times, refetched whenever the list is (every 10 s): the list
-    // endpoint does not carry them, so one thread read per job of the day (a server-side
-    // "last inbound" in the list would save these reads).
-    let inbound = RwSignal::new(Vec::<(String, Vec<f64>)>::new());
-    Effect::new(move |_| {
-        let ids: Vec<String> = jobs.with(|j| {
-            j.as_ref()
-                .and_then(|r| r.as_ref().ok())
-                .and_then(|v| v["jobs"].as_array())
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|j| j["job_id"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        });
-        // All at once (the browser queues them), each marker updated as its thread arrives: a
-        // busy day's list is up to 200 jobs.
-        for id in ids {
-            leptos::task::spawn_local(async move {
-                let Ok(job) = api::get(&format!("/api/jobs/{}", seg(&id))).await else {
-                    return;
-                };
-                let times = seen::inbound_ms(&job);
-                inbound.update(|all| match all.iter_mut().find(|(j, _)| *j == id) {
-                    Some(entry) => entry.1 = times,
-                    None => all.push((id, times)),
-                });
-            });
-        }
-    });
-    // Bumped when a thread is marked seen, so the markers recount.
-    let seen_rev = RwSignal::new(0u32);
+    // Opening a thread marks it read on the server up to its newest inbound item shown (not
+    // "now": a text arriving meanwhile stays unread), for this dispatcher on every device; the
+    // list's `unread` then says so on its next fetch, which this asks for at once. Only when
+    // there is something new to mark: the thread is refetched with everything else.
+    let marked = StoredValue::new(None::<(String, String)>);
     Effect::new(move |_| {
         thread.with(|t| {
             let Some(Ok(job)) = t else { return };
-            let (Some(id), Some(newest)) = (
-                job["job_id"].as_str(),
-                seen::inbound_ms(job).into_iter().reduce(f64::max),
-            ) else {
+            let (Some(id), Some(until)) = (job["job_id"].as_str(), newest_inbound(job)) else {
                 return;
             };
-            seen::mark(id, newest);
-            seen_rev.update(|n| *n += 1);
+            let mark = (id.to_string(), until.to_string());
+            if marked.with_value(|m| m.as_ref() == Some(&mark)) {
+                return;
+            }
+            marked.set_value(Some(mark.clone()));
+            let (id, until) = mark;
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/jobs/{}/read", seg(&id));
+                if api::send("POST", &path, &json!({ "until": until })).await.is_ok() {
+                    c.refresh();
+                }
+            });
         });
     });
-    let unread = move |id: &str| -> usize {
-        seen_rev.get();
-        if selected.with(|s| s.as_deref() == Some(id)) {
-            return 0;
+    let unread = move |job: &Value| -> u64 {
+        let open = selected.with(|s| s.as_deref() == job["job_id"].as_str());
+        if open {
+            0
+        } else {
+            job["unread"].as_u64().unwrap_or(0)
         }
-        let since = seen::get(id);
-        inbound.with(|all| {
-            all.iter()
-                .find(|(j, _)| j == id)
-                .map_or(0, |(_, times)| times.iter().filter(|&&t| t > since).count())
-        })
     };
     let reply = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
@@ -127,10 +103,11 @@ pub fn Conversations() -> impl IntoView {
                         v["jobs"].as_array().cloned().unwrap_or_default().into_iter().map(|j| {
                             let id = j["job_id"].as_str().unwrap_or_default().to_string();
                             let label = format!("{} · {}", j["customer_name"].as_str().unwrap_or("—"), id);
-                            let (id2, id3) = (id.clone(), id.clone());
+                            let id2 = id.clone();
+                            let count = unread(&j);
                             view! { <li><button type="button" aria-pressed=move || (selected.get().as_deref() == Some(id.as_str())).to_string()
                                 on:click=move |_| selected.set(Some(id2.clone()))>{label}
-                                {move || match unread(&id3) {
+                                {match count {
                                     0 => None,
                                     n => Some(view! { " " <span class="unread">{format!("{n} unread")}</span> }),
                                 }}</button></li> }
@@ -175,4 +152,14 @@ pub fn Conversations() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The `at` of a thread's newest inbound item (`messages` of `GET /api/jobs/{id}`), as sent.
+fn newest_inbound(job: &Value) -> Option<&str> {
+    job["messages"]
+        .as_array()?
+        .iter()
+        .filter(|m| m["direction"] == "in")
+        .filter_map(|m| m["at"].as_str())
+        .max_by(|a, b| js_sys::Date::parse(a).total_cmp(&js_sys::Date::parse(b)))
 }

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod metrics;
 pub mod notifications;
 pub mod opt_outs;
+pub mod reads;
 pub mod revocations;
 pub mod roster;
 pub mod sessions;

@@ -111,3 +111,58 @@ pub struct Message {
 pub fn sort(messages: &mut [Message]) {
     messages.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
 }
+
+/// `POST /api/jobs/{job_id}/read` `{"until"?}`: the signed-in dispatcher has read the job's
+/// thread up to `until` (RFC 3339; absent or `null`: now).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ReadBody {
+    #[serde(default)]
+    pub until: crate::body::Field<String>,
+}
+
+impl crate::body::RequestBody for ReadBody {}
+
+impl ReadBody {
+    /// The time read up to: never later than `now` (a mark in the future would hide what has
+    /// not arrived yet).
+    pub fn validate(
+        self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, crate::body::Invalid> {
+        let until = self
+            .until
+            .optional(invalid_until)?
+            .map(|s| crate::time::parse_timestamp(&s).ok_or_else(invalid_until))
+            .transpose()?;
+        Ok(until.map_or(now, |u| u.min(now)))
+    }
+}
+
+fn invalid_until() -> crate::body::Invalid {
+    crate::body::Invalid::new("invalid_until", "until must be an RFC 3339 time")
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn a_read_mark_is_now_or_earlier_and_a_bad_time_is_refused() {
+        let now = crate::time::parse_timestamp("2026-11-22T12:00:00Z").unwrap();
+        let body = |json: &str| crate::body::parse::<ReadBody>(json.as_bytes()).unwrap().validate(now);
+        assert_eq!(body("{}").unwrap(), now);
+        assert_eq!(body(r#"{"until": null}"#).unwrap(), now);
+        assert_eq!(
+            body(r#"{"until": "2026-11-22T11:00:00Z"}"#).unwrap(),
+            now - chrono::Duration::hours(1)
+        );
+        assert_eq!(
+            body(r#"{"until": "2026-11-23T11:00:00Z"}"#).unwrap(),
+            now,
+            "never in the future"
+        );
+        for bad in [r#"{"until": "yesterday"}"#, r#"{"until": 5}"#] {
+            assert_eq!(body(bad).unwrap_err().code, "invalid_until", "{bad}");
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod location;
 pub mod messages;
 pub mod patch;
 pub mod read;
+pub mod read_mark;
 pub mod status;
 pub mod webhooks;
 
