@@ -97,7 +97,7 @@ pub fn run(args: &[String]) -> Result {
     }
     static_checks(&mut t);
     t.suite(
-        "unit, property and fuzz tests (qdn-shared; the pages' pure code in qdn-track-ui and qdn-dispatch-ui)",
+        "unit, property and fuzz tests (qdn-shared; the pages' pure code in qdn-track-ui and qdn-dispatch-ui; xtask's own)",
         cargo()
             .args([
                 "test",
@@ -108,6 +108,8 @@ pub fn run(args: &[String]) -> Result {
                 "qdn-track-ui",
                 "-p",
                 "qdn-dispatch-ui",
+                "-p",
+                "xtask",
             ])
             .current_dir(root()),
     );
@@ -417,7 +419,8 @@ mod tests {
     #[test]
     fn only_the_dev_servers_restart_answer_is_run_again() {
         let restart = "1. Test Case ID: a\n- ST101 Server error\n[503] Service Unavailable:\n    `Your worker restarted mid-request. Please try again.`\n";
-        let real = "2. Test Case ID: b\n- ST101 Server error\n[500] Internal Server Error:\n    `{\"error\":\"internal\"}`\n";
+        let real =
+            "2. Test Case ID: b\n- ST101 Server error\n[500] Internal Server Error:\n    `{\"error\":\"internal\"}`\n";
         assert!(only_dev_restarts(restart));
         assert!(!only_dev_restarts(&format!("{restart}{real}")));
         assert!(!only_dev_restarts(real));
