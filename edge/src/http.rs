@@ -63,38 +63,31 @@ pub async fn body_bytes(req: &mut Request) -> AppResult<Vec<u8>> {
 
 /// A JSON body read into its type: the content type, if given, must be JSON.
 pub async fn json_body<T: RequestBody>(req: &mut Request) -> AppResult<T> {
-    if let Some(ct) = header(req, "Content-Type") {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(AppError::client(
-                415,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
-        }
-    }
+    require_json(req)?;
     let bytes = body_bytes(req).await?;
     Ok(qdn_shared::body::parse(&bytes)?)
 }
 
 /// As [`json_body`], where an empty body means the type's default (every field absent).
 pub async fn json_body_or_empty<T: RequestBody + Default>(req: &mut Request) -> AppResult<T> {
-    if req.inner().body().is_none() {
-        return Ok(T::default());
-    }
     let bytes = body_bytes(req).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    if let Some(ct) = header(req, "Content-Type") {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(AppError::client(
-                415,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
-        }
-    }
+    require_json(req)?;
     Ok(qdn_shared::body::parse(&bytes)?)
+}
+
+/// A body sent with a content type must say JSON.
+fn require_json(req: &Request) -> AppResult<()> {
+    match header(req, "Content-Type") {
+        Some(ct) if !ct.to_ascii_lowercase().contains("json") => Err(AppError::client(
+            415,
+            "unsupported_media_type",
+            "send the body as application/json",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The query string's pairs, percent-decoded.
